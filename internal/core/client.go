@@ -1,0 +1,344 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// Version is the library version sent in the User-Agent.
+const Version = "0.1.0"
+
+// Client sends the calls of one service through the signed, retrying transport.
+// It is safe for concurrent use.
+type Client struct {
+	service   string
+	base      *url.URL
+	projectID string
+	userAgent string
+	maxBytes  int64
+	clock     Clock
+	rc        *retryablehttp.Client
+}
+
+// NewClient validates cfg and builds the pipeline for service (one of the Service
+// constants).
+func NewClient(service string, cfg Config) (*Client, error) {
+	if err := cfg.validate(service); err != nil {
+		return nil, err
+	}
+	endpoint := cfg.Endpoint
+	if endpoint == "" {
+		endpoint = Endpoint(service, cfg.Region)
+	}
+	base, err := url.Parse(strings.TrimRight(endpoint, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("%s: config: endpoint %q: %w", service, endpoint, err)
+	}
+	var transport http.RoundTripper
+	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if cfg.HTTPClient != nil {
+		transport = cfg.HTTPClient.Transport
+		hc.Timeout = cfg.HTTPClient.Timeout
+	}
+	if transport == nil {
+		transport = defaultTransport()
+	}
+	hc.Transport = authTransport(&cfg, transport)
+	ua := "hcloudlogs-go/" + Version
+	if cfg.UserAgent != "" {
+		ua += " " + cfg.UserAgent
+	}
+	maxBytes := cfg.MaxResponseBytes
+	if maxBytes == 0 {
+		maxBytes = DefaultMaxResponseBytes
+	}
+	r := &retrier{policy: cfg.Retry.withDefaults(), clock: cfg.clock(), logger: cfg.Logger}
+	return &Client{
+		service:   service,
+		base:      base,
+		projectID: cfg.ProjectID,
+		userAgent: ua,
+		maxBytes:  maxBytes,
+		clock:     r.clock,
+		rc:        newRetryClient(r, hc),
+	}, nil
+}
+
+// defaultTransport is a clone of http.DefaultTransport: proxies from the environment,
+// TLS verification on.
+func defaultTransport() http.RoundTripper {
+	if t, ok := http.DefaultTransport.(*http.Transport); ok {
+		return t.Clone()
+	}
+	return http.DefaultTransport
+}
+
+// Clock returns the client's clock, for waiters.
+func (c *Client) Clock() Clock { return c.clock }
+
+// Call describes one operation invocation.
+type Call struct {
+	// Op names the operation; it prefixes every error.
+	Op string
+	// Method is the HTTP method.
+	Method string
+	// Path is the path template, e.g. "/v1.0/{project_id}/clusters/{ClusterID}/logs/records".
+	// {project_id} is filled from the config; every other {Field} takes the next value of
+	// Params, in order, and is named by Field in validation errors.
+	Path string
+	// Params are the path parameter values, in template order.
+	Params []string
+	// Query is the query string; nil for none.
+	Query url.Values
+	// Header holds extra request headers; nil for none.
+	Header http.Header
+	// Body is marshalled as the JSON body; nil sends no body.
+	Body any
+}
+
+// Meta is what every response reports about its HTTP reply.
+type Meta struct {
+	// StatusCode is the HTTP status.
+	StatusCode int
+	// RequestID is the X-Request-Id header.
+	RequestID string
+}
+
+// Do sends call and decodes a 2xx JSON reply into out (nil: the body is discarded).
+func (c *Client) Do(ctx context.Context, call *Call, out any) (Meta, error) {
+	resp, attempts, err := c.send(ctx, call)
+	if err != nil {
+		return Meta{}, err
+	}
+	defer resp.Body.Close()
+	meta := Meta{StatusCode: resp.StatusCode, RequestID: resp.Header.Get("X-Request-Id")}
+	if err := decodeJSON(resp.Body, c.maxBytes, out); err != nil {
+		return meta, &RequestError{Service: c.service, Operation: call.Op, Attempts: attempts,
+			StatusCode: meta.StatusCode, RequestID: meta.RequestID, Err: err}
+	}
+	return meta, nil
+}
+
+// Stream sends call and returns a 2xx reply with its body unread: the caller reads and
+// closes it. Errors are as for Do.
+func (c *Client) Stream(ctx context.Context, call *Call) (*http.Response, error) {
+	resp, _, err := c.send(ctx, call)
+	return resp, err
+}
+
+// Op returns the operation descriptor for name, for validation errors.
+func (c *Client) Op(name string) Op { return Op{Service: c.service, Name: name} }
+
+// send builds the request, runs it through the retry loop and turns a non-2xx reply
+// into an *APIError. On success the caller owns resp.Body.
+func (c *Client) send(ctx context.Context, call *Call) (*http.Response, int, error) {
+	op := c.Op(call.Op)
+	u, err := c.url(op, call)
+	if err != nil {
+		return nil, 0, err
+	}
+	var body []byte
+	if call.Body != nil {
+		if body, err = json.Marshal(call.Body); err != nil {
+			return nil, 0, op.Invalid("body", "cannot be encoded as JSON: %v", err)
+		}
+	}
+	st := &attemptState{method: call.Method}
+	ctx = context.WithValue(ctx, attemptKey{}, st)
+	var raw any
+	if body != nil {
+		raw = body
+	}
+	req, err := retryablehttp.NewRequestWithContext(ctx, call.Method, "", raw)
+	if err != nil {
+		return nil, 0, &RequestError{Service: c.service, Operation: call.Op, Err: err}
+	}
+	req.URL = u
+	req.Host = u.Host
+	for k, v := range call.Header {
+		req.Header[k] = v
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.rc.Do(req)
+	if err != nil {
+		var le *localError
+		if errors.As(err, &le) {
+			err = le.err
+		}
+		return nil, st.attempts, &RequestError{Service: c.service, Operation: call.Op, Attempts: st.attempts, Err: unwrapURLError(err)}
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return resp, st.attempts, nil
+	}
+	defer resp.Body.Close()
+	return nil, st.attempts, c.apiError(call.Op, resp, st.attempts)
+}
+
+// unwrapURLError drops net/http's *url.Error, whose text repeats the full URL.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
+	}
+	return err
+}
+
+// apiError reads a non-2xx reply (size-capped) into an *APIError.
+func (c *Client) apiError(opName string, resp *http.Response, attempts int) *APIError {
+	limit := min(c.maxBytes, 64<<10)
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, limit))
+	e := &APIError{
+		Service:    c.service,
+		Operation:  opName,
+		StatusCode: resp.StatusCode,
+		RequestID:  resp.Header.Get("X-Request-Id"),
+		Attempts:   attempts,
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		e.Message = "redirect"
+		if loc := resp.Header.Get("Location"); loc != "" {
+			e.Message += " to " + loc
+		}
+		e.Message += " not followed (a signed request is never replayed elsewhere)"
+	} else {
+		e.Code, e.Message = ParseErrorBody(body)
+	}
+	if len(body) > errorBodyLimit {
+		body = body[:errorBodyLimit]
+	}
+	e.Body = body
+	return e
+}
+
+// url builds the request URL from the endpoint and the call's path template.
+func (c *Client) url(op Op, call *Call) (*url.URL, error) {
+	var decoded, escaped strings.Builder
+	decoded.WriteString(c.base.Path)
+	escaped.WriteString(c.base.EscapedPath())
+	tmpl := call.Path
+	next := 0
+	for {
+		i := strings.IndexByte(tmpl, '{')
+		if i < 0 {
+			decoded.WriteString(tmpl)
+			escaped.WriteString(tmpl)
+			break
+		}
+		j := strings.IndexByte(tmpl[i:], '}')
+		if j < 0 {
+			return nil, op.Invalid("path", "template %q is malformed", call.Path)
+		}
+		decoded.WriteString(tmpl[:i])
+		escaped.WriteString(tmpl[:i])
+		name := tmpl[i+1 : i+j]
+		tmpl = tmpl[i+j+1:]
+		var v string
+		if name == "project_id" {
+			v = c.projectID
+		} else {
+			if next >= len(call.Params) {
+				return nil, op.Invalid(name, "has no value in the call")
+			}
+			v = call.Params[next]
+			next++
+			if err := checkPathParam(op, name, v); err != nil {
+				return nil, err
+			}
+		}
+		decoded.WriteString(v)
+		escaped.WriteString(url.PathEscape(v))
+	}
+	u := &url.URL{Scheme: c.base.Scheme, Host: c.base.Host, Path: decoded.String(), RawPath: escaped.String()}
+	if len(call.Query) > 0 {
+		u.RawQuery = EncodeQuery(call.Query)
+	}
+	return u, nil
+}
+
+// checkPathParam refuses path parameters that would be empty or could not stay one
+// segment once escaped.
+func checkPathParam(op Op, field, v string) error {
+	if strings.TrimSpace(v) == "" {
+		return op.Invalid(field, "is required")
+	}
+	if v == "." || v == ".." {
+		return op.Invalid(field, "%q is not a valid ID", v)
+	}
+	for _, r := range v {
+		if r < 0x20 || r == 0x7f {
+			return op.Invalid(field, "%q contains a control character", v)
+		}
+	}
+	return nil
+}
+
+// EncodeQuery encodes q with keys sorted and spaces as %20, never '+'.
+func EncodeQuery(q url.Values) string {
+	return strings.ReplaceAll(q.Encode(), "+", "%20")
+}
+
+// decodeJSON decodes one JSON value from r into out, reading at most max bytes, and
+// checks that nothing but white space follows it. An empty body leaves out unchanged.
+func decodeJSON(r io.Reader, max int64, out any) error {
+	lr := &cappedReader{r: r, left: max}
+	if out == nil {
+		_, err := io.Copy(io.Discard, lr)
+		return err
+	}
+	dec := json.NewDecoder(lr)
+	if err := dec.Decode(out); err != nil {
+		if lr.exceeded {
+			return fmt.Errorf("response body exceeds %d bytes", max)
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		return fmt.Errorf("decode response: %w", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		if lr.exceeded {
+			return fmt.Errorf("response body exceeds %d bytes", max)
+		}
+		if err == nil {
+			return errors.New("decode response: unexpected data after the JSON value")
+		}
+		return fmt.Errorf("decode response: %w", err)
+	}
+	return nil
+}
+
+// cappedReader reads at most left bytes and records an attempt to read beyond.
+type cappedReader struct {
+	r        io.Reader
+	left     int64
+	exceeded bool
+}
+
+func (c *cappedReader) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		var one [1]byte
+		if n, _ := c.r.Read(one[:]); n > 0 {
+			c.exceeded = true
+			return 0, errors.New("response body too large")
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
+}

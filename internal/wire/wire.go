@@ -1,0 +1,118 @@
+// Package wire decodes the loosely typed JSON values of the Huawei Cloud APIs: times
+// that arrive as Unix milliseconds (number or string), RFC 3339 or zone-less text, and
+// percentages that arrive as "30%", "30" or 30.
+package wire
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Time is a time.Time that decodes from every form the services send:
+// Unix milliseconds as a JSON number or numeric string, RFC 3339 with Z or an offset,
+// zone-less "2006-01-02T15:04:05" (read as UTC), and null or "" (the zero time).
+type Time struct{ time.Time }
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (t *Time) UnmarshalJSON(b []byte) error {
+	v, err := ParseTime(b)
+	if err != nil {
+		return err
+	}
+	t.Time = v
+	return nil
+}
+
+// MarshalJSON writes the time as RFC 3339 in UTC, or null for the zero time.
+func (t Time) MarshalJSON() ([]byte, error) {
+	if t.IsZero() {
+		return []byte("null"), nil
+	}
+	return []byte(`"` + t.UTC().Format(time.RFC3339Nano) + `"`), nil
+}
+
+// zoneless are the layouts without a zone, read as UTC.
+var zoneless = []string{"2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999"}
+
+// ParseTime decodes one raw JSON value as a Time (see Time for the accepted forms).
+func ParseTime(b []byte) (time.Time, error) {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || string(b) == "null" {
+		return time.Time{}, nil
+	}
+	if b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return time.Time{}, fmt.Errorf("time %s: %w", b, err)
+		}
+		return parseTimeString(strings.TrimSpace(s))
+	}
+	ms, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("time %.40s: not Unix milliseconds", b)
+	}
+	return time.UnixMilli(ms).UTC(), nil
+}
+
+func parseTimeString(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.UnixMilli(ms).UTC(), nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	for _, layout := range zoneless {
+		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("time %.40q: not Unix milliseconds, RFC 3339 or 2006-01-02T15:04:05", s)
+}
+
+// Percent is an integer percentage, 0..100, that decodes from "30%", "30", 30 or
+// null (0). A fraction is truncated ("12.5%" is 12).
+type Percent int
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (p *Percent) UnmarshalJSON(b []byte) error {
+	v, err := ParsePercent(b)
+	if err != nil {
+		return err
+	}
+	*p = Percent(v)
+	return nil
+}
+
+// ParsePercent decodes one raw JSON value as a percentage (see Percent).
+func ParsePercent(b []byte) (int, error) {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || string(b) == "null" {
+		return 0, nil
+	}
+	s := string(b)
+	if b[0] == '"' {
+		if err := json.Unmarshal(b, &s); err != nil {
+			return 0, fmt.Errorf("percentage %s: %w", b, err)
+		}
+		s = strings.TrimSuffix(strings.TrimSpace(s), "%")
+		s = strings.TrimSpace(s)
+		if s == "" {
+			return 0, nil
+		}
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, fmt.Errorf("percentage %.40q: not a number", s)
+	}
+	if !(f >= 0 && f <= 100) {
+		return 0, fmt.Errorf("percentage %.40q: outside 0..100", s)
+	}
+	return int(f), nil
+}
