@@ -1,0 +1,458 @@
+package fake
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ResetMode says when a fault drops the connection.
+type ResetMode int
+
+const (
+	// NoReset leaves the connection alone.
+	NoReset ResetMode = iota
+	// ResetBeforeHeaders drops the connection, with a TCP reset, without writing
+	// anything. The handler does not run.
+	ResetBeforeHeaders
+	// ResetMidBody runs the handler, sends its status line and headers with the
+	// Content-Length of its whole body, sends the first half of the body and closes
+	// the connection: the client reads the headers and then hits an unexpected EOF. A
+	// handler response without a body is declared one byte long so the cut shows.
+	ResetMidBody
+)
+
+// String returns the constant's name.
+func (m ResetMode) String() string {
+	switch m {
+	case NoReset:
+		return "NoReset"
+	case ResetBeforeHeaders:
+		return "ResetBeforeHeaders"
+	case ResetMidBody:
+		return "ResetMidBody"
+	}
+	return "ResetMode(" + strconv.Itoa(int(m)) + ")"
+}
+
+// MinOversize is the smallest Fault.Oversize: the length of {"pad":""}.
+const MinOversize = int64(len(`{"pad":""}`))
+
+// Fault describes a misbehaviour the server shows on matching requests, after
+// authentication and the project check (a request refused there is never faulted).
+//
+// A fault has exactly one action: Status, Reset, Truncate, Malformed, ContentType,
+// Oversize, OverDeclared or Redirect. Delay may come alone, then the request proceeds
+// normally after it, or with any action. Faults whose action runs the handler
+// (ResetMidBody, Truncate, ContentType, OverDeclared) let the request take effect on
+// the fake's state; the others answer without running it. Faults that cut or rewrite
+// the handler's body (ResetMidBody, Truncate, OverDeclared) hold that whole body in
+// memory; without them a handler streams.
+//
+// A note on clients built on net/http: its Transport silently resends a GET or HEAD
+// once, on a new connection, when a kept-alive connection it reused breaks before the
+// response starts. A ResetBeforeHeaders fault with Times 1 can thus go unseen by the
+// caller (Requests counts both attempts, Hits only the first); Times 2 makes sure the
+// caller sees the reset.
+type Fault struct {
+	// Route is the route pattern the fault applies to, exactly as registered with
+	// Handle, or "" for every route.
+	Route string
+	// Times is how many matching requests the fault acts on before it is spent; 0
+	// means every matching request until it is removed.
+	Times int
+	// Probability, when not 0, is the fraction (0 to 1) of matching requests the
+	// fault acts on, drawn with math/rand/v2; a request it passes over is offered to
+	// the faults injected after it. 0 means every matching request.
+	Probability float64
+	// Delay waits this long, in real time, before the action (or before the handler
+	// when there is no action). The wait ends early, without an answer, when the
+	// client goes away or the server closes.
+	Delay time.Duration
+
+	// Status answers this status (200 to 599) with the body
+	// {"error_code":Code,"error_msg":Message}.
+	Status int
+	// Code is the error code of a Status fault; "" means CodeFault.
+	Code string
+	// Message is the error message of a Status fault; "" means the status text.
+	Message string
+	// RetryAfter, with Status, sets the Retry-After header, e.g. "2" or an HTTP date.
+	RetryAfter string
+
+	// Reset drops the connection; see ResetMode.
+	Reset ResetMode
+	// Truncate runs the handler and sends its status and headers but only the first
+	// half of its body, with a Content-Length matching what is sent, so that JSON is
+	// cut mid-value. A response without a body is sent unchanged.
+	Truncate bool
+	// Malformed answers 200, Content-Type application/json, with the body {"broken":
+	Malformed bool
+	// ContentType runs the handler for its effects, discards its response and answers
+	// 200 with this Content-Type (e.g. "text/html") and an HTML error page, as a
+	// misconfigured proxy does.
+	ContentType string
+	// Oversize answers 200 with a JSON object {"pad":"xxx..."} exactly this many bytes
+	// long (at least MinOversize), generated while it is sent.
+	Oversize int64
+	// OverDeclared runs the handler and sends its response with a Content-Length equal
+	// to the length of its body, followed by extra bytes beyond that length; then it
+	// closes the connection.
+	OverDeclared bool
+	// Redirect answers 302 Found with this Location.
+	Redirect string
+}
+
+// actions names the actions set in f, for validation and logs.
+func (f *Fault) actions() []string {
+	var a []string
+	if f.Status != 0 {
+		a = append(a, "Status "+strconv.Itoa(f.Status))
+	}
+	if f.Reset != NoReset {
+		a = append(a, f.Reset.String())
+	}
+	if f.Truncate {
+		a = append(a, "Truncate")
+	}
+	if f.Malformed {
+		a = append(a, "Malformed")
+	}
+	if f.ContentType != "" {
+		a = append(a, "ContentType "+strconv.Quote(f.ContentType))
+	}
+	if f.Oversize != 0 {
+		a = append(a, "Oversize "+strconv.FormatInt(f.Oversize, 10))
+	}
+	if f.OverDeclared {
+		a = append(a, "OverDeclared")
+	}
+	if f.Redirect != "" {
+		a = append(a, "Redirect "+strconv.Quote(f.Redirect))
+	}
+	return a
+}
+
+// describe summarises f for logs.
+func (f *Fault) describe() string {
+	a := f.actions()
+	if f.Delay > 0 {
+		a = append(a, "Delay "+f.Delay.String())
+	}
+	route := f.Route
+	if route == "" {
+		route = "every route"
+	}
+	return strings.Join(a, ", ") + " on " + route
+}
+
+// Injected is a fault injected into a Server.
+type Injected struct {
+	s    *Server
+	f    Fault
+	hits int // guarded by s.mu
+}
+
+// Hits returns how many requests the fault has acted on.
+func (i *Injected) Hits() int {
+	i.s.mu.Lock()
+	defer i.s.mu.Unlock()
+	return i.hits
+}
+
+// Remove withdraws the fault; requests already being faulted finish. Removing it again,
+// or after it is spent, does nothing.
+func (i *Injected) Remove() {
+	i.s.mu.Lock()
+	defer i.s.mu.Unlock()
+	i.s.faults = slices.DeleteFunc(i.s.faults, func(x *Injected) bool { return x == i })
+}
+
+// InjectFault adds f after the faults already injected. Each request that reaches
+// step 6 of the package comment is offered to the active faults in injection order,
+// and the first that matches its route (and, with a Probability, draws it) acts.
+//
+// InjectFault returns an error, and injects nothing, when f is invalid: an unknown
+// Route, a negative Times or Delay, a Probability outside 0..1, no action and no
+// Delay, several actions, a Status outside 200..599, Code, Message or RetryAfter
+// without Status, an unknown Reset or an Oversize below MinOversize. Reporting it to
+// the caller, rather than answering requests with an error, keeps a typo from passing
+// a test that expects failures.
+func (s *Server) InjectFault(f Fault) (*Injected, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.validate(&f); err != nil {
+		return nil, err
+	}
+	inj := &Injected{s: s, f: f}
+	s.faults = append(s.faults, inj)
+	return inj, nil
+}
+
+// ClearFaults removes every injected fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
+// validate checks f; s.mu is held.
+func (s *Server) validate(f *Fault) error {
+	var problems []string
+	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	if f.Route != "" && s.routes[f.Route] == nil {
+		add("Route %q is not registered (routes: %s)", f.Route, strings.Join(s.routeNames(), "; "))
+	}
+	if f.Times < 0 {
+		add("Times %d is negative", f.Times)
+	}
+	if math.IsNaN(f.Probability) || f.Probability < 0 || f.Probability > 1 {
+		add("Probability %v is outside 0..1", f.Probability)
+	}
+	if f.Delay < 0 {
+		add("Delay %v is negative", f.Delay)
+	}
+	if f.Status != 0 && (f.Status < 200 || f.Status > 599) {
+		add("Status %d is outside 200..599", f.Status)
+	}
+	if f.Status == 0 && (f.Code != "" || f.Message != "" || f.RetryAfter != "") {
+		add("Code, Message and RetryAfter need a Status")
+	}
+	if f.Reset < NoReset || f.Reset > ResetMidBody {
+		add("Reset %v is not a ResetMode", f.Reset)
+	}
+	if f.Oversize != 0 && f.Oversize < MinOversize {
+		add("Oversize %d is below %d", f.Oversize, MinOversize)
+	}
+	switch a := f.actions(); {
+	case len(a) == 0 && f.Delay == 0:
+		add("no action and no Delay")
+	case len(a) > 1:
+		add("several actions (%s); inject one fault per action", strings.Join(a, ", "))
+	}
+	if len(problems) > 0 {
+		return errors.New("fake: InjectFault: " + strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// matchFault returns the fault that acts on a request for route, counting the hit, or
+// nil.
+func (s *Server) matchFault(route string) *Injected {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, inj := range s.faults {
+		f := &inj.f
+		if f.Route != "" && f.Route != route {
+			continue
+		}
+		if f.Probability > 0 && rand.Float64() >= f.Probability {
+			continue
+		}
+		inj.hits++
+		if f.Times > 0 && inj.hits >= f.Times {
+			s.faults = slices.Delete(s.faults, i, i+1)
+		}
+		return inj
+	}
+	return nil
+}
+
+// apply performs fault f on a request for rt.
+func (s *Server) apply(f Fault, rt *route, w http.ResponseWriter, r *http.Request, body []byte) {
+	if f.Delay > 0 && !s.sleep(r.Context(), f.Delay) {
+		return
+	}
+	switch {
+	case f.Status != 0:
+		if f.RetryAfter != "" {
+			w.Header().Set("Retry-After", f.RetryAfter)
+		}
+		code, msg := f.Code, f.Message
+		if code == "" {
+			code = CodeFault
+		}
+		if msg == "" {
+			msg = http.StatusText(f.Status)
+		}
+		WriteError(w, f.Status, code, msg)
+	case f.Reset == ResetBeforeHeaders:
+		if conn, _ := s.hijack(w); conn != nil {
+			s.release(conn, true)
+		}
+	case f.Reset == ResetMidBody:
+		rec := record(rt, w, r, body, false)
+		b := rec.body.Bytes()
+		s.sendRaw(w, rec, max(len(b), 1), b[:len(b)/2])
+	case f.Truncate:
+		rec := record(rt, w, r, body, false)
+		b := rec.body.Bytes()
+		b = b[:len(b)/2]
+		replaceHeader(w.Header(), rec.header)
+		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+		w.WriteHeader(rec.status)
+		_, _ = w.Write(b)
+	case f.Malformed:
+		writeBody(w, http.StatusOK, ContentTypeJSON, []byte(`{"broken":`))
+	case f.ContentType != "":
+		record(rt, w, r, body, true)
+		writeBody(w, http.StatusOK, f.ContentType, []byte(gatewayPage))
+	case f.Oversize > 0:
+		writeOversize(w, f.Oversize)
+	case f.OverDeclared:
+		rec := record(rt, w, r, body, false)
+		b := rec.body.Bytes()
+		s.sendRaw(w, rec, len(b), append(b, overDeclaredExtra...))
+	case f.Redirect != "":
+		w.Header().Set("Location", f.Redirect)
+		writeBody(w, http.StatusFound, "", nil)
+	default:
+		rt.handler(w, r, body)
+	}
+}
+
+// gatewayPage is the body of a ContentType fault.
+const gatewayPage = "<html><head><title>502 Bad Gateway</title></head>" +
+	"<body><h1>502 Bad Gateway</h1><p>fake: injected ContentType fault</p></body></html>\n"
+
+// overDeclaredExtra follows the declared body of an OverDeclared fault.
+const overDeclaredExtra = `{"error_code":"FAKE.FAULT","error_msg":"bytes beyond the declared Content-Length"}`
+
+// writeBody answers status with body and, when not "", the Content-Type ct.
+func writeBody(w http.ResponseWriter, status int, ct string, body []byte) {
+	h := w.Header()
+	if ct != "" {
+		h.Set("Content-Type", ct)
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// writeOversize streams a {"pad":"xxx..."} object of n bytes (n >= MinOversize).
+func writeOversize(w http.ResponseWriter, n int64) {
+	h := w.Header()
+	h.Set("Content-Type", ContentTypeJSON)
+	h.Set("Content-Length", strconv.FormatInt(n, 10))
+	w.WriteHeader(http.StatusOK)
+	if _, err := w.Write([]byte(`{"pad":"`)); err != nil {
+		return
+	}
+	chunk := bytes.Repeat([]byte{'x'}, 32<<10)
+	for left := n - MinOversize; left > 0; {
+		c := chunk[:min(left, int64(len(chunk)))]
+		if _, err := w.Write(c); err != nil {
+			return
+		}
+		left -= int64(len(c))
+	}
+	_, _ = w.Write([]byte(`"}`))
+}
+
+// replaceHeader makes dst a copy of src.
+func replaceHeader(dst, src http.Header) {
+	clear(dst)
+	for k, v := range src {
+		dst[k] = v
+	}
+}
+
+// recorder captures a handler's response instead of sending it.
+type recorder struct {
+	header  http.Header
+	status  int
+	body    bytes.Buffer
+	discard bool // keep no body
+}
+
+// Header returns the captured header, which starts as a copy of the real one.
+func (rec *recorder) Header() http.Header { return rec.header }
+
+// WriteHeader records the first final status.
+func (rec *recorder) WriteHeader(code int) {
+	if rec.status == 0 && code >= 200 {
+		rec.status = code
+	}
+}
+
+// Write captures (or discards) p.
+func (rec *recorder) Write(p []byte) (int, error) {
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
+	if rec.discard {
+		return len(p), nil
+	}
+	return rec.body.Write(p)
+}
+
+// Flush does nothing; it lets handlers that flush run against a recorder.
+func (rec *recorder) Flush() {}
+
+// record runs rt's handler into a recorder and returns it, with a status set.
+func record(rt *route, w http.ResponseWriter, r *http.Request, body []byte, discard bool) *recorder {
+	rec := &recorder{header: w.Header().Clone(), discard: discard}
+	rt.handler(rec, r, body)
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
+	return rec
+}
+
+// sendRaw takes over the connection and writes rec's status and headers with
+// Content-Length declared, then payload, then closes the connection.
+func (s *Server) sendRaw(w http.ResponseWriter, rec *recorder, declared int, payload []byte) {
+	conn, brw := s.hijack(w)
+	if conn == nil {
+		return
+	}
+	defer s.release(conn, false)
+	h := rec.header
+	h.Del("Content-Length")
+	h.Del("Transfer-Encoding")
+	fmt.Fprintf(brw, "HTTP/1.1 %d %s\r\n", rec.status, http.StatusText(rec.status))
+	_ = h.Write(brw)
+	fmt.Fprintf(brw, "Content-Length: %d\r\n\r\n", declared)
+	_, _ = brw.Write(payload)
+	_ = brw.Flush()
+}
+
+// hijack takes over the connection of w and tracks it until release. It returns nil
+// when it cannot: after answering 500 when w does not support it, or after closing
+// the connection when the server is closing.
+func (s *Server) hijack(w http.ResponseWriter) (net.Conn, *bufio.ReadWriter) {
+	conn, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		WriteError(w, http.StatusInternalServerError, CodeFault, "fake: the fault cannot take over the connection: "+err.Error())
+		return nil, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		_ = conn.Close()
+		return nil, nil
+	}
+	s.hijacked[conn] = struct{}{}
+	return conn, brw
+}
+
+// release stops tracking a hijacked connection and closes it; with reset, the close
+// sends a TCP reset instead of an orderly shutdown.
+func (s *Server) release(conn net.Conn, reset bool) {
+	s.mu.Lock()
+	delete(s.hijacked, conn)
+	s.mu.Unlock()
+	if tc, ok := conn.(*net.TCPConn); ok && reset {
+		_ = tc.SetLinger(0)
+	}
+	_ = conn.Close()
+}
