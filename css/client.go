@@ -1,0 +1,58 @@
+// Package css is a typed client for the log backup APIs of Huawei Cloud Search Service
+// (CSS, API v1): trigger and list log backup jobs, read and change a cluster's log
+// settings and automatic backup policy, and search a node's run logs.
+//
+// Every operation has the shape
+//
+//	func (c *Client) Op(ctx context.Context, req *OpRequest) (*OpResponse, error)
+//
+// Requests are validated before anything is sent; replies that are not 2xx come back as
+// *APIError. LogBackups pages through the job list lazily, and BackupLogs triggers a
+// backup and waits for the job it created. The package csstest next to this one is an
+// in-memory fake of the service for tests and examples.
+package css
+
+import (
+	"context"
+	"net/url"
+
+	"github.com/hcloudlogs/hcloudlogs-go/internal/core"
+)
+
+// Client calls the CSS log APIs of one region and project. It is safe for concurrent
+// use; create it once and share it.
+type Client struct {
+	c *core.Client
+}
+
+// New returns a Client for cfg, or an error naming the first problem with cfg (no
+// region or endpoint, not exactly one way to authenticate, ...).
+func New(cfg Config) (*Client, error) {
+	c, err := core.NewClient(core.ServiceCSS, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{c: c}, nil
+}
+
+// errNilRequest is the validation error of an operation called with a nil request.
+func (c *Client) errNilRequest(op string) error {
+	return c.c.Op(op).Invalid("request", "is required")
+}
+
+// clusterPath is the path prefix of every CSS log operation; {ClusterID} names the
+// request field in validation errors.
+const clusterPath = "/v1.0/{project_id}/clusters/{ClusterID}"
+
+// do sends one call on a cluster's log resource (suffix, e.g. "/logs/collect") and
+// decodes the JSON reply into out (nil: the body is discarded).
+func (c *Client) do(ctx context.Context, op, method, suffix, clusterID string, q url.Values, body, out any) (core.Meta, error) {
+	return c.c.Do(ctx, &core.Call{
+		Op:     op,
+		Method: method,
+		Path:   clusterPath + suffix,
+		Params: []string{clusterID},
+		Query:  q,
+		Body:   body,
+	}, out)
+}

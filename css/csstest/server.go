@@ -1,0 +1,207 @@
+// Package csstest is an in-memory fake of the CSS log backup APIs for tests and
+// examples: a real HTTP server on a random loopback port that checks signatures the
+// way Huawei Cloud's API Gateway does, keeps clusters, log settings and log backup jobs
+// in memory, and answers with the service's wire JSON (numeric createAt included).
+//
+//	srv := csstest.NewServer()
+//	defer srv.Close()
+//	srv.AddCluster("4213d908-f5dc-4633-8401-cfd7175fca0c")
+//	client, err := css.New(srv.Config())
+//
+// A log backup job started with CreateLogBackup runs for the job duration (default
+// 2 s, WithJobDuration) on the server's clock, then succeeds, or fails with the
+// WithJobFailure message. Job states are computed from the clock when asked, so a fake
+// clock (WithClock) makes them deterministic.
+//
+// What it simulates, beyond the gateway checks of every fake (401 APIG.0301 for a bad
+// signature, 401 APIG.0307 for a bad token, 403 APIG.0302 for another project, 404
+// APIG.0101 for an unknown route, an X-Request-Id on every reply):
+//
+//   - 404 CodeClusterNotFound for a cluster not added with AddCluster;
+//   - 409 CodeJobRunning for CreateLogBackup while a job of the cluster runs;
+//   - 412 CodeLogBackupDisabled for CreateLogBackup and SetAutoBackupPolicy while log
+//     backup is off;
+//   - 400 CodeInvalidParameter for a bad offset, limit or status query, or a bad body;
+//   - the job list newest first, with 1-based offset, limit (1..1000), the FAIL /
+//     NOT_FAIL status filter and totalSize. The documented offset ceiling of 1000 is not
+//     enforced, so seeded lists of any length can be paged through.
+//
+// It does not start the daily Auto jobs of an automatic backup policy; seed them with
+// AddLogBackup. Faults (throttling, resets, malformed bodies...) are injected with
+// InjectFault on a Route constant or on every route.
+package csstest
+
+import (
+	"sync"
+	"time"
+
+	"github.com/hcloudlogs/hcloudlogs-go/css"
+	"github.com/hcloudlogs/hcloudlogs-go/internal/fake"
+	"github.com/hcloudlogs/hcloudlogs-go/signer"
+)
+
+// DefaultJobDuration is how long a log backup job runs when WithJobDuration is not
+// given.
+const DefaultJobDuration = 2 * time.Second
+
+// Error codes of the fake's own CSS errors. The service's documentation lists no codes
+// for these situations; these follow its CSS.NNNN shape.
+const (
+	// CodeInvalidParameter (400) answers a bad query parameter or request body.
+	CodeInvalidParameter = "CSS.0001"
+	// CodeClusterNotFound (404) answers a cluster that was not added.
+	CodeClusterNotFound = "CSS.0004"
+	// CodeJobRunning (409) answers CreateLogBackup while a job of the cluster runs.
+	CodeJobRunning = "CSS.0015"
+	// CodeLogBackupDisabled (412) answers a backup request while log backup is off.
+	CodeLogBackupDisabled = "CSS.0016"
+)
+
+// Routes of the fake, as Fault.Route and Requests take them.
+const (
+	RouteCreateLogBackup         = "POST /v1.0/{project_id}/clusters/{cluster_id}/logs/collect"
+	RouteListLogBackups          = "GET /v1.0/{project_id}/clusters/{cluster_id}/logs/records"
+	RouteGetLogSettings          = "GET /v1.0/{project_id}/clusters/{cluster_id}/logs/settings"
+	RouteEnableLogBackup         = "POST /v1.0/{project_id}/clusters/{cluster_id}/logs/open"
+	RouteUpdateLogSettings       = "POST /v1.0/{project_id}/clusters/{cluster_id}/logs/settings"
+	RouteDisableLogBackup        = "PUT /v1.0/{project_id}/clusters/{cluster_id}/logs/close"
+	RouteSetAutoBackupPolicy     = "POST /v1.0/{project_id}/clusters/{cluster_id}/logs/policy/update"
+	RouteDisableAutoBackupPolicy = "PUT /v1.0/{project_id}/clusters/{cluster_id}/logs/policy/close"
+	RouteSearchLogs              = "POST /v1.0/{project_id}/clusters/{cluster_id}/logs/search"
+)
+
+// Fault injection, re-exported from the shared fake machinery.
+type (
+	// Fault describes a misbehaviour injected with InjectFault: a status (with
+	// Retry-After), a delay, a connection reset, a truncated, malformed, oversized or
+	// over-declared body, a wrong Content-Type or a redirect.
+	Fault = fake.Fault
+	// Injected is an injected fault: Hits counts the requests it acted on, Remove
+	// withdraws it.
+	Injected = fake.Injected
+	// ResetMode says when a Fault drops the connection.
+	ResetMode = fake.ResetMode
+)
+
+// Reset modes of Fault.Reset.
+const (
+	// NoReset leaves the connection alone.
+	NoReset = fake.NoReset
+	// ResetBeforeHeaders drops the connection without answering.
+	ResetBeforeHeaders = fake.ResetBeforeHeaders
+	// ResetMidBody drops the connection halfway through the body.
+	ResetMidBody = fake.ResetMidBody
+)
+
+// Option configures a Server.
+type Option func(*options)
+
+type options struct {
+	clock       css.Clock
+	token       string
+	jobDuration time.Duration
+	failure     string
+	logf        func(format string, args ...any)
+}
+
+// WithClock makes the server tell time by clock: signatures are judged and jobs age
+// by it. Config passes the same clock to the client.
+func WithClock(clock css.Clock) Option { return func(o *options) { o.clock = clock } }
+
+// WithAuthToken switches the server to IAM token authentication: requests must carry
+// X-Auth-Token equal to token, and Config sets Config.AuthToken instead of credentials.
+func WithAuthToken(token string) Option { return func(o *options) { o.token = token } }
+
+// WithJobDuration sets how long a log backup job runs before it ends (default 2 s; a
+// zero or negative d ends it at once).
+func WithJobDuration(d time.Duration) Option {
+	return func(o *options) { o.jobDuration = max(d, 0) }
+}
+
+// WithJobFailure makes every log backup job end in FAIL with msg as its failedMsg
+// (an empty msg is replaced by a generic one).
+func WithJobFailure(msg string) Option {
+	return func(o *options) {
+		if msg == "" {
+			msg = "log backup failed"
+		}
+		o.failure = msg
+	}
+}
+
+// WithLogf sends one line per rejected request and per injected fault that acts to
+// logf, e.g. t.Logf.
+func WithLogf(logf func(format string, args ...any)) Option {
+	return func(o *options) { o.logf = logf }
+}
+
+// Server is a fake CSS endpoint. Create it with NewServer and stop it with Close. Its
+// methods are safe for concurrent use.
+type Server struct {
+	// URL is the base URL, "http://127.0.0.1:port".
+	URL string
+	// ProjectID is the project the server accepts.
+	ProjectID string
+	// Credentials are the AK/SK the server verifies signatures with (generated per
+	// server).
+	Credentials signer.Credentials
+
+	fs   *fake.Server
+	opts options
+
+	mu       sync.Mutex
+	clusters map[string]*cluster
+}
+
+// NewServer starts a fake CSS server on 127.0.0.1 with a random port. It has no
+// clusters until AddCluster.
+func NewServer(opts ...Option) *Server {
+	o := options{jobDuration: DefaultJobDuration}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	fs := fake.New(fake.Options{Clock: o.clock, AuthToken: o.token, Logf: o.logf})
+	s := &Server{
+		URL:         fs.URL,
+		ProjectID:   fs.ProjectID,
+		Credentials: fs.Credentials,
+		fs:          fs,
+		opts:        o,
+		clusters:    make(map[string]*cluster),
+	}
+	fs.Handle(RouteCreateLogBackup, s.createLogBackup)
+	fs.Handle(RouteListLogBackups, s.listLogBackups)
+	fs.Handle(RouteGetLogSettings, s.getLogSettings)
+	fs.Handle(RouteEnableLogBackup, s.enableLogBackup)
+	fs.Handle(RouteUpdateLogSettings, s.updateLogSettings)
+	fs.Handle(RouteDisableLogBackup, s.disableLogBackup)
+	fs.Handle(RouteSetAutoBackupPolicy, s.setAutoBackupPolicy)
+	fs.Handle(RouteDisableAutoBackupPolicy, s.disableAutoBackupPolicy)
+	fs.Handle(RouteSearchLogs, s.searchLogs)
+	return s
+}
+
+// Config returns a client configuration for the server: its URL as the endpoint (http
+// allowed), its project, its credentials (or its token, WithAuthToken) and its clock.
+func (s *Server) Config() css.Config { return s.fs.Config() }
+
+// Close stops the server and waits for the requests being served.
+func (s *Server) Close() { s.fs.Close() }
+
+// Now returns the time on the server's clock.
+func (s *Server) Now() time.Time { return s.fs.Now() }
+
+// InjectFault makes the server misbehave on matching requests; see Fault. It returns
+// an error, and injects nothing, when f is invalid (an unknown Route, say).
+func (s *Server) InjectFault(f Fault) (*Injected, error) { return s.fs.InjectFault(f) }
+
+// ClearFaults removes every injected fault.
+func (s *Server) ClearFaults() { s.fs.ClearFaults() }
+
+// Requests returns how many requests matched route (a Route constant).
+func (s *Server) Requests(route string) int { return s.fs.Requests(route) }
+
+// RequestsTotal returns how many requests the server received.
+func (s *Server) RequestsTotal() int { return s.fs.RequestsTotal() }
