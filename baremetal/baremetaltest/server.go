@@ -1,0 +1,328 @@
+// Package baremetaltest is a fake CloudDC log export service on loopback, for testing
+// code that uses package baremetal without a cloud account.
+//
+// The fake checks every request as API Gateway does (an SDK-HMAC-SHA256 signature
+// with the server's Credentials, or X-Auth-Token with WithAuthToken; the project in
+// the path), and keeps its state in memory:
+//
+//   - Any physical server ID is accepted; AddServer registers one with a serial number,
+//     which names its archives. An unregistered server's archives are named after its ID.
+//   - ExportLogs answers 202 with a new task, "processing" and "0%", whose percentage
+//     rises with the server clock ("NN%") until, after the export duration
+//     (WithExportDuration, default 2 s), it is "completed" and "100%". Task IDs are
+//     "1", "2", ... as in the API reference.
+//   - GetLogExport answers the task's state, computed from the server clock when asked,
+//     so a fake clock (WithClock) makes it deterministic. An unknown task, or one of
+//     another server, answers 404 CodeExportNotFound.
+//   - DownloadLogs of a completed task streams a real tar.gz archive of exactly
+//     WithArchiveSize bytes (default 1 MiB), generated while it is sent: a 1 GiB
+//     archive costs no memory. It holds one log file, dump/server.log, and comes with
+//     Content-Type application/octet-stream;charset=UTF-8, Content-Disposition
+//     attachment; filename=<serial>-dump.tar.gz, Content-Transfer-Encoding binary and
+//     Content-Length. A task that is not completed yet answers 409 CodeExportNotReady
+//     (a conflict with the task's state, which the client retries like every 409);
+//     an unknown task answers 404 CodeExportNotFound.
+//
+// InjectFault adds faults (throttling, errors, delays, resets, truncated or
+// oversized bodies) for reliability tests.
+package baremetaltest
+
+import (
+	"fmt"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hcloudlogs/hcloudlogs-go/baremetal"
+	"github.com/hcloudlogs/hcloudlogs-go/internal/fake"
+	"github.com/hcloudlogs/hcloudlogs-go/signer"
+)
+
+// Route patterns of the fake, for Fault.Route and Requests.
+const (
+	// RouteExportLogs is the route of baremetal.Client.ExportLogs.
+	RouteExportLogs = "POST /v1/{project_id}/physicalservers/{id}/logs/exports"
+	// RouteGetLogExport is the route of baremetal.Client.GetLogExport.
+	RouteGetLogExport = "GET /v1/{project_id}/physicalservers/{id}/logs/exports/{export_id}"
+	// RouteDownloadLogs is the route of baremetal.Client.DownloadLogs.
+	RouteDownloadLogs = "GET /v1/{project_id}/physicalservers/{id}/logs/exports/{export_id}/content"
+)
+
+// Error codes the fake answers with. The real service's codes for these cases are not
+// documented; these are the fake's own.
+const (
+	// CodeBadRequest (400) answers an export request whose body is not empty and not
+	// a JSON object without fields.
+	CodeBadRequest = "CLOUDDC.0400"
+	// CodeExportNotFound (404) answers a status or download request for a task that
+	// does not exist or belongs to another server.
+	CodeExportNotFound = "CLOUDDC.0404"
+	// CodeExportNotReady (409) answers a download request for a task still running.
+	CodeExportNotReady = "CLOUDDC.0409"
+)
+
+// Default option values.
+const (
+	// DefaultExportDuration is how long an export runs unless WithExportDuration says.
+	DefaultExportDuration = 2 * time.Second
+	// DefaultArchiveSize is the archive size unless WithArchiveSize says: 1 MiB.
+	DefaultArchiveSize = 1 << 20
+)
+
+// Wire values of the export status.
+const (
+	statusProcessing = "processing"
+	statusCompleted  = "completed"
+)
+
+// Fault injection, re-exported from the shared fake machinery.
+type (
+	// Fault describes a misbehaviour the server shows on matching requests; see
+	// Server.InjectFault. Route takes one of the Route constants, or "" for all.
+	Fault = fake.Fault
+	// Injected is a fault added by InjectFault: Hits counts the requests it acted on,
+	// Remove withdraws it.
+	Injected = fake.Injected
+	// ResetMode says when a fault drops the connection.
+	ResetMode = fake.ResetMode
+)
+
+// Reset modes of Fault.Reset.
+const (
+	// NoReset leaves the connection alone.
+	NoReset = fake.NoReset
+	// ResetBeforeHeaders drops the connection without answering.
+	ResetBeforeHeaders = fake.ResetBeforeHeaders
+	// ResetMidBody sends the headers and half of the body, then closes the connection.
+	ResetMidBody = fake.ResetMidBody
+)
+
+// Option configures a Server.
+type Option func(*options)
+
+type options struct {
+	fake           fake.Options
+	exportDuration time.Duration
+	archiveSize    int64
+}
+
+// WithClock sets the server's clock: it judges request dates and drives the export
+// tasks. Give the client the same clock (Config does) to simulate long exports
+// without waiting.
+func WithClock(c baremetal.Clock) Option {
+	return func(o *options) { o.fake.Clock = c }
+}
+
+// WithAuthToken switches the server to IAM token authentication: requests must carry
+// X-Auth-Token equal to token, and Config returns a configuration that sends it.
+func WithAuthToken(token string) Option {
+	return func(o *options) { o.fake.AuthToken = token }
+}
+
+// WithExportDuration sets how long an export runs before it completes (default 2 s;
+// zero or negative: exports complete at once).
+func WithExportDuration(d time.Duration) Option {
+	return func(o *options) { o.exportDuration = max(d, 0) }
+}
+
+// WithArchiveSize sets the exact size of every archive, in bytes (default 1 MiB).
+// Sizes below MinArchiveSize are raised to it.
+func WithArchiveSize(n int64) Option {
+	return func(o *options) { o.archiveSize = max(n, MinArchiveSize) }
+}
+
+// WithLogf sends one line per rejected request, per injected fault that acts and per
+// HTTP server error to logf, e.g. t.Logf.
+func WithLogf(logf func(format string, args ...any)) Option {
+	return func(o *options) { o.fake.Logf = logf }
+}
+
+// Server is a fake CloudDC log export service listening on a random loopback port.
+// Its methods are safe for concurrent use.
+type Server struct {
+	// URL is the base URL, "http://127.0.0.1:port".
+	URL string
+	// ProjectID is the project the server accepts.
+	ProjectID string
+	// Credentials are the AK/SK the server verifies signatures with.
+	Credentials signer.Credentials
+
+	f              *fake.Server
+	exportDuration time.Duration
+	archiveSize    int64
+	pattern        []byte // the log file's text, shared read-only by every download
+
+	mu      sync.Mutex
+	serials map[string]string // server ID -> serial number
+	exports map[string]*export
+	lastID  int
+}
+
+// export is one export task.
+type export struct {
+	id       string
+	serverID string
+	created  time.Time
+}
+
+// NewServer starts a fake on 127.0.0.1 with a random port. Stop it with Close.
+func NewServer(opts ...Option) *Server {
+	o := options{exportDuration: DefaultExportDuration, archiveSize: DefaultArchiveSize}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	f := fake.New(o.fake)
+	s := &Server{
+		URL:            f.URL,
+		ProjectID:      f.ProjectID,
+		Credentials:    f.Credentials,
+		f:              f,
+		exportDuration: o.exportDuration,
+		archiveSize:    o.archiveSize,
+		pattern:        newPattern(),
+		serials:        make(map[string]string),
+		exports:        make(map[string]*export),
+	}
+	f.Handle(RouteExportLogs, s.exportLogs)
+	f.Handle(RouteGetLogExport, s.getLogExport)
+	f.Handle(RouteDownloadLogs, s.downloadLogs)
+	return s
+}
+
+// Close stops the server and waits for the requests being served.
+func (s *Server) Close() { s.f.Close() }
+
+// Config returns a baremetal.Config for the server: its URL (http allowed), project,
+// credentials or token, and clock.
+func (s *Server) Config() baremetal.Config { return s.f.Config() }
+
+// AddServer registers a physical server and returns the serial number its archives
+// are named after ("<serial>-dump.tar.gz"). Registering is optional: any server ID is
+// accepted. Adding a server again returns its serial number unchanged.
+func (s *Server) AddServer(id string) (serial string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sn, ok := s.serials[id]; ok {
+		return sn
+	}
+	sn := "2102" + strings.ToUpper(fake.NewHex(16))
+	s.serials[id] = sn
+	return sn
+}
+
+// ArchiveSize returns the size of every archive the server sends, in bytes.
+func (s *Server) ArchiveSize() int64 { return s.archiveSize }
+
+// InjectFault adds a fault; see Fault. It returns an error, and injects nothing, when
+// the fault is invalid (an unknown Route, no action, several actions...).
+func (s *Server) InjectFault(f Fault) (*Injected, error) { return s.f.InjectFault(f) }
+
+// ClearFaults removes every injected fault.
+func (s *Server) ClearFaults() { s.f.ClearFaults() }
+
+// Requests returns how many requests matched route (one of the Route constants).
+func (s *Server) Requests(route string) int { return s.f.Requests(route) }
+
+// RequestsTotal returns how many requests the server received, on any path.
+func (s *Server) RequestsTotal() int { return s.f.RequestsTotal() }
+
+// exportWire is the JSON of an export task.
+type exportWire struct {
+	ExportID   string `json:"export_id"`
+	Status     string `json:"status"`
+	Percentage string `json:"percentage"`
+	CreatedAt  string `json:"created_at"`
+}
+
+// state returns the task's wire form at now.
+func (s *Server) state(e *export, now time.Time) exportWire {
+	status, pct := statusCompleted, 100
+	if elapsed := now.Sub(e.created); elapsed < s.exportDuration {
+		status = statusProcessing
+		pct = int(float64(max(elapsed, 0)) / float64(s.exportDuration) * 100)
+	}
+	return exportWire{
+		ExportID:   e.id,
+		Status:     status,
+		Percentage: strconv.Itoa(pct) + "%",
+		CreatedAt:  e.created.UTC().Format(time.RFC3339),
+	}
+}
+
+// exportLogs creates an export task.
+func (s *Server) exportLogs(w http.ResponseWriter, r *http.Request, body []byte) {
+	if strings.TrimSpace(string(body)) != "" {
+		var empty struct{}
+		if err := fake.DecodeJSON(body, &empty); err != nil {
+			fake.WriteError(w, http.StatusBadRequest, CodeBadRequest, err.Error())
+			return
+		}
+	}
+	now := s.f.Now()
+	s.mu.Lock()
+	s.lastID++
+	e := &export{id: strconv.Itoa(s.lastID), serverID: r.PathValue("id"), created: now}
+	s.exports[e.id] = e
+	s.mu.Unlock()
+	fake.WriteJSON(w, http.StatusAccepted, s.state(e, now))
+}
+
+// lookup returns the task the request names, or answers 404 and returns nil.
+func (s *Server) lookup(w http.ResponseWriter, r *http.Request) *export {
+	serverID, id := r.PathValue("id"), r.PathValue("export_id")
+	s.mu.Lock()
+	e := s.exports[id]
+	s.mu.Unlock()
+	if e == nil || e.serverID != serverID {
+		fake.WriteError(w, http.StatusNotFound, CodeExportNotFound,
+			fmt.Sprintf("export task %q of physical server %q does not exist", id, serverID))
+		return nil
+	}
+	return e
+}
+
+// getLogExport answers a task's state.
+func (s *Server) getLogExport(w http.ResponseWriter, r *http.Request, _ []byte) {
+	if e := s.lookup(w, r); e != nil {
+		fake.WriteJSON(w, http.StatusOK, s.state(e, s.f.Now()))
+	}
+}
+
+// downloadLogs streams a completed task's archive.
+func (s *Server) downloadLogs(w http.ResponseWriter, r *http.Request, _ []byte) {
+	e := s.lookup(w, r)
+	if e == nil {
+		return
+	}
+	if st := s.state(e, s.f.Now()); st.Status != statusCompleted {
+		fake.WriteError(w, http.StatusConflict, CodeExportNotReady,
+			fmt.Sprintf("export task %q is %s (%s); download it once it is completed", e.id, st.Status, st.Percentage))
+		return
+	}
+	s.mu.Lock()
+	serial, ok := s.serials[e.serverID]
+	s.mu.Unlock()
+	if !ok {
+		serial = e.serverID
+	}
+	disposition := mime.FormatMediaType("attachment", map[string]string{"filename": serial + "-dump.tar.gz"})
+	if disposition == "" {
+		disposition = "attachment"
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/octet-stream;charset=UTF-8")
+	h.Set("Content-Disposition", disposition)
+	h.Set("Content-Transfer-Encoding", "binary")
+	h.Set("Content-Length", strconv.FormatInt(s.archiveSize, 10))
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return
+	}
+	// A write error means the client went away; there is no one left to tell.
+	_ = writeArchive(w, s.archiveSize, e.created, s.pattern)
+}

@@ -1,0 +1,92 @@
+package baremetal_test
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"time"
+
+	"github.com/hcloudlogs/hcloudlogs-go/baremetal"
+	"github.com/hcloudlogs/hcloudlogs-go/baremetal/baremetaltest"
+)
+
+// ExportAndDownload runs the whole workflow: export, wait, download. Here it runs
+// against the fake service; with the real one, build the Config with ConfigFromEnv.
+func ExampleClient_ExportAndDownload() {
+	srv := baremetaltest.NewServer(baremetaltest.WithExportDuration(300*time.Millisecond), baremetaltest.WithArchiveSize(64<<10))
+	defer srv.Close()
+
+	client, err := baremetal.New(srv.Config())
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	var archive bytes.Buffer // an *os.File in real use: memory stays constant either way
+	export, n, err := client.ExportAndDownload(ctx, "server-1", &archive,
+		baremetal.WithMinDelay(100*time.Millisecond),
+		baremetal.WithProgress(func(p baremetal.ExportProgress) {
+			if p.Phase == baremetal.PhaseDownloading && p.Written == p.Total {
+				fmt.Printf("downloaded %s\n", p.Filename)
+			}
+		}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("export %s %s, %d bytes\n", export.ID, export.Status, n)
+
+	zr, err := gzip.NewReader(&archive)
+	if err != nil {
+		log.Fatal(err)
+	}
+	hdr, err := tar.NewReader(zr).Next()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("archive holds", hdr.Name)
+	// Output:
+	// downloaded server-1-dump.tar.gz
+	// export 1 completed, 65536 bytes
+	// archive holds dump/server.log
+}
+
+// The three steps one by one: export, poll, download.
+func ExampleClient_DownloadLogs() {
+	srv := baremetaltest.NewServer(baremetaltest.WithExportDuration(0), baremetaltest.WithArchiveSize(4096))
+	defer srv.Close()
+	serial := srv.AddServer("server-1")
+
+	client, err := baremetal.New(srv.Config())
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	exp, err := client.ExportLogs(ctx, &baremetal.ExportLogsRequest{ServerID: "server-1"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	st, err := client.GetLogExport(ctx, &baremetal.GetLogExportRequest{ServerID: "server-1", ExportID: exp.ID})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(st.Status, st.Percent, st.Status.Done())
+
+	dl, err := client.DownloadLogs(ctx, &baremetal.DownloadLogsRequest{ServerID: "server-1", ExportID: exp.ID})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer dl.Body.Close()
+	n, err := io.Copy(io.Discard, dl.Body)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(dl.Filename == serial+"-dump.tar.gz", dl.ContentLength, n)
+	// Output:
+	// completed 100 true
+	// true 4096 4096
+}
