@@ -133,10 +133,6 @@ func (c *Client) ExportAndDownload(ctx context.Context, serverID string, w io.Wr
 			report(ExportProgress{Phase: PhaseExporting, ExportID: export.ID, Status: export.Status, Percent: export.Percent})
 			return export.Status.Done(), nil
 		})
-		if err == nil && !export.Status.Done() {
-			// The wait gave up at the deadline before ctx itself expired.
-			err = context.DeadlineExceeded
-		}
 		if err != nil {
 			return &export, 0, waitError(op, &export, err)
 		}
