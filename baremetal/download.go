@@ -60,6 +60,11 @@ func (c *Client) DownloadLogs(ctx context.Context, req *DownloadLogsRequest) (*D
 	if err != nil {
 		return nil, err
 	}
+	if err := checkArchiveType(resp.Header.Get("Content-Type")); err != nil {
+		resp.Body.Close()
+		return nil, &core.RequestError{Service: core.ServiceCloudDC, Operation: name,
+			StatusCode: resp.StatusCode, RequestID: resp.Header.Get("X-Request-Id"), Err: err}
+	}
 	length := resp.ContentLength
 	if length < 0 {
 		length = -1
@@ -74,6 +79,25 @@ func (c *Client) DownloadLogs(ctx context.Context, req *DownloadLogsRequest) (*D
 		RequestID:     requestID,
 		StatusCode:    resp.StatusCode,
 	}, nil
+}
+
+// checkArchiveType refuses a reply that is a document rather than an archive: JSON,
+// HTML or any text, as a gateway or a misrouted request may send with status 200. An
+// absent or binary type (application/octet-stream, as documented, application/gzip, ...)
+// is accepted.
+func checkArchiveType(contentType string) error {
+	if contentType == "" {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		mt = strings.ToLower(strings.TrimSpace(strings.SplitN(contentType, ";", 2)[0]))
+	}
+	if strings.HasPrefix(mt, "text/") || mt == "application/json" || strings.HasSuffix(mt, "+json") ||
+		mt == "application/xml" || strings.HasSuffix(mt, "+xml") {
+		return fmt.Errorf("the reply is %s, not an archive", mt)
+	}
+	return nil
 }
 
 // checkedBody reads a download and turns a reply shorter or longer than its

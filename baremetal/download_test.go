@@ -238,3 +238,26 @@ func FuzzContentDisposition(f *testing.F) {
 		}
 	})
 }
+
+func TestDownloadLogsRefusesDocuments(t *testing.T) {
+	t.Parallel()
+	for _, ct := range []string{"text/html; charset=utf-8", "application/json", "application/problem+json", "TEXT/PLAIN"} {
+		t.Run(ct, func(t *testing.T) {
+			t.Parallel()
+			c, m := newMockClient(t, func(int, *seenRequest) *http.Response {
+				return reply(http.StatusOK, []byte(`<html><body>502 Bad Gateway</body></html>`), "Content-Type", ct)
+			})
+			resp, err := c.DownloadLogs(context.Background(), &DownloadLogsRequest{ServerID: testServerID, ExportID: "42"})
+			assert.Nil(t, resp)
+			var re *RequestError
+			require.ErrorAs(t, err, &re)
+			assert.Equal(t, "DownloadLogs", re.Operation)
+			assert.Equal(t, http.StatusOK, re.StatusCode)
+			assert.ErrorContains(t, err, "not an archive")
+			assert.Len(t, m.Seen(), 1)
+		})
+	}
+	for _, ct := range []string{"", "application/octet-stream;charset=UTF-8", "application/gzip", "application/x-tar"} {
+		assert.NoError(t, checkArchiveType(ct), ct)
+	}
+}

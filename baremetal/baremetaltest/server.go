@@ -242,7 +242,7 @@ type exportWire struct {
 // state returns the task's wire form at now.
 func (s *Server) state(e *export, now time.Time) exportWire {
 	status, pct := statusCompleted, 100
-	if elapsed := now.Sub(e.created); elapsed < s.exportDuration {
+	if elapsed := now.Sub(e.created); s.exportDuration > 0 && elapsed < s.exportDuration {
 		status = statusProcessing
 		pct = int(float64(max(elapsed, 0)) / float64(s.exportDuration) * 100)
 	}
