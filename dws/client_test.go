@@ -140,7 +140,7 @@ func TestNew(t *testing.T) {
 		{name: "valid", mutate: func(*dws.Config) {}},
 		{name: "token auth", mutate: func(c *dws.Config) { c.Credentials = signer.Credentials{}; c.AuthToken = "tok" }},
 		{name: "no region or endpoint", mutate: func(c *dws.Config) { c.Region = "" }, wantErr: "dws: config: set Region or Endpoint"},
-		{name: "no project", mutate: func(c *dws.Config) { c.ProjectID = "" }, wantErr: "dws: config: ProjectID is required"},
+		{name: "no project and no region to look it up", mutate: func(c *dws.Config) { c.ProjectID, c.Region, c.Endpoint = "", "", "https://dws.example.com" }, wantErr: "dws: config: ProjectID is required"},
 		{name: "no credentials", mutate: func(c *dws.Config) { c.Credentials = signer.Credentials{} }, wantErr: "dws: config: no credentials"},
 		{name: "http endpoint", mutate: func(c *dws.Config) { c.Endpoint = "http://127.0.0.1:1" }, wantErr: "AllowInsecureHTTP"},
 	}

@@ -22,7 +22,7 @@ func TestNewValidatesConfig(t *testing.T) {
 		{"no region or endpoint", Config{ProjectID: testProject, Credentials: testCreds}, "hss: config: set Region or Endpoint"},
 		{"no credentials", Config{Region: testRegion, ProjectID: testProject}, "hss: config: no credentials"},
 		{"credentials and token", Config{Region: testRegion, ProjectID: testProject, Credentials: testCreds, AuthToken: "t"}, "hss: config: set exactly one"},
-		{"no project", Config{Region: testRegion, Credentials: testCreds}, "hss: config: ProjectID is required"},
+		{"no project and no region to look it up", Config{Endpoint: "https://hss.example.com", Credentials: testCreds}, "hss: config: ProjectID is required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -11,9 +11,8 @@ import (
 
 // tokenTransport authenticates with an IAM token (X-Auth-Token) instead of a signature.
 type tokenTransport struct {
-	base      http.RoundTripper
-	token     func(ctx context.Context) (string, error)
-	projectID string
+	base  http.RoundTripper
+	token func(ctx context.Context) (string, error)
 }
 
 func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -30,9 +29,6 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	r := req.Clone(req.Context())
 	r.Header.Del("Authorization")
 	r.Header.Set("X-Auth-Token", tok)
-	if t.projectID != "" {
-		r.Header.Set("X-Project-Id", t.projectID)
-	}
 	return t.base.RoundTrip(r)
 }
 
@@ -74,19 +70,19 @@ func (m markLocal) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// authTransport builds the authentication layer over base for cfg.
+// authTransport builds the authentication layer over base for cfg. The request
+// already carries its X-Project-Id, which the signer signs with the other headers.
 func authTransport(cfg *Config, base http.RoundTripper) http.RoundTripper {
 	base = markNet{base}
 	var rt http.RoundTripper
 	switch {
 	case cfg.AuthToken != "":
 		tok := cfg.AuthToken
-		rt = &tokenTransport{base: base, projectID: cfg.ProjectID,
-			token: func(context.Context) (string, error) { return tok, nil }}
+		rt = &tokenTransport{base: base, token: func(context.Context) (string, error) { return tok, nil }}
 	case cfg.AuthTokenProvider != nil:
-		rt = &tokenTransport{base: base, projectID: cfg.ProjectID, token: cfg.AuthTokenProvider}
+		rt = &tokenTransport{base: base, token: cfg.AuthTokenProvider}
 	default:
-		st := &signer.Transport{Base: base, Credentials: cfg.Credentials, ProjectID: cfg.ProjectID, Now: cfg.clock().Now}
+		st := &signer.Transport{Base: base, Credentials: cfg.Credentials, Now: cfg.clock().Now}
 		if p := cfg.CredentialsProvider; p != nil {
 			st.CredentialsFunc = p.Retrieve
 		}

@@ -21,7 +21,7 @@ const Version = "0.1.0"
 type Client struct {
 	service   string
 	base      *url.URL
-	projectID string
+	project   projectSource
 	userAgent string
 	maxBytes  int64
 	clock     Clock
@@ -34,24 +34,43 @@ func NewClient(service string, cfg Config) (*Client, error) {
 	if err := cfg.validate(service); err != nil {
 		return nil, err
 	}
-	endpoint := cfg.Endpoint
-	if endpoint == "" {
-		endpoint = Endpoint(service, cfg.Region)
+	var endpoints []*url.URL
+	for _, e := range cfg.endpoints(service) {
+		u, err := url.Parse(strings.TrimRight(e, "/"))
+		if err != nil {
+			return nil, fmt.Errorf("%s: config: endpoint %q: %w", service, e, err)
+		}
+		endpoints = append(endpoints, u)
 	}
-	base, err := url.Parse(strings.TrimRight(endpoint, "/"))
-	if err != nil {
-		return nil, fmt.Errorf("%s: config: endpoint %q: %w", service, endpoint, err)
+	var base http.RoundTripper
+	if cfg.HTTPClient != nil {
+		base = cfg.HTTPClient.Transport
 	}
-	var transport http.RoundTripper
+	if base == nil {
+		base = defaultTransport()
+	}
+	var project projectSource = staticProject(cfg.ProjectID)
+	if cfg.ProjectID == "" {
+		r, err := newProjectResolver(&cfg, base)
+		if err != nil {
+			return nil, fmt.Errorf("%s: config: IAMEndpoint: %w", service, err)
+		}
+		project = r
+	}
+	return buildClient(service, &cfg, endpoints, base, project), nil
+}
+
+// buildClient assembles the pipeline, outermost first: retries, endpoint failover
+// (with several endpoints), authentication, base transport.
+func buildClient(service string, cfg *Config, endpoints []*url.URL, base http.RoundTripper, project projectSource) *Client {
 	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	if cfg.HTTPClient != nil {
-		transport = cfg.HTTPClient.Transport
 		hc.Timeout = cfg.HTTPClient.Timeout
 	}
-	if transport == nil {
-		transport = defaultTransport()
+	hc.Transport = authTransport(cfg, base)
+	if len(endpoints) > 1 {
+		hc.Transport = &failover{next: hc.Transport, endpoints: endpoints, logger: cfg.Logger}
 	}
-	hc.Transport = authTransport(&cfg, transport)
 	ua := "hcloudlogs-go/" + Version
 	if cfg.UserAgent != "" {
 		ua += " " + cfg.UserAgent
@@ -63,13 +82,13 @@ func NewClient(service string, cfg Config) (*Client, error) {
 	r := &retrier{policy: cfg.Retry.withDefaults(), clock: cfg.clock(), logger: cfg.Logger}
 	return &Client{
 		service:   service,
-		base:      base,
-		projectID: cfg.ProjectID,
+		base:      endpoints[0],
+		project:   project,
 		userAgent: ua,
 		maxBytes:  maxBytes,
 		clock:     r.clock,
 		rc:        newRetryClient(r, hc),
-	}, nil
+	}
 }
 
 // defaultTransport is a clone of http.DefaultTransport: proxies from the environment,
@@ -141,7 +160,8 @@ func (c *Client) Op(name string) Op { return Op{Service: c.service, Name: name} 
 // into an *APIError. On success the caller owns resp.Body.
 func (c *Client) send(ctx context.Context, call *Call) (*http.Response, int, error) {
 	op := c.Op(call.Op)
-	u, err := c.url(op, call)
+	pid, static := c.project.(staticProject)
+	u, err := c.url(op, call, string(pid))
 	if err != nil {
 		return nil, 0, err
 	}
@@ -149,6 +169,17 @@ func (c *Client) send(ctx context.Context, call *Call) (*http.Response, int, err
 	if call.Body != nil {
 		if body, err = json.Marshal(call.Body); err != nil {
 			return nil, 0, op.Invalid("body", "cannot be encoded as JSON: %v", err)
+		}
+	}
+	if !static {
+		// The call is valid: now look the project up (cached per access key and region).
+		id, err := c.project.projectID(ctx)
+		if err != nil {
+			return nil, 0, &RequestError{Service: c.service, Operation: call.Op, Err: fmt.Errorf("looking up the project ID: %w", err)}
+		}
+		pid = staticProject(id)
+		if u, err = c.url(op, call, id); err != nil {
+			return nil, 0, err
 		}
 	}
 	st := &attemptState{method: call.Method}
@@ -165,6 +196,9 @@ func (c *Client) send(ctx context.Context, call *Call) (*http.Response, int, err
 	req.Host = u.Host
 	for k, v := range call.Header {
 		req.Header[k] = v
+	}
+	if pid != "" {
+		req.Header.Set("X-Project-Id", string(pid))
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
@@ -222,8 +256,9 @@ func (c *Client) apiError(opName string, resp *http.Response, attempts int) *API
 	return e
 }
 
-// url builds the request URL from the endpoint and the call's path template.
-func (c *Client) url(op Op, call *Call) (*url.URL, error) {
+// url builds the request URL from the endpoint, the call's path template and the
+// project ID.
+func (c *Client) url(op Op, call *Call, projectID string) (*url.URL, error) {
 	var decoded, escaped strings.Builder
 	decoded.WriteString(c.base.Path)
 	escaped.WriteString(c.base.EscapedPath())
@@ -246,7 +281,7 @@ func (c *Client) url(op Op, call *Call) (*url.URL, error) {
 		tmpl = tmpl[i+j+1:]
 		var v string
 		if name == "project_id" {
-			v = c.projectID
+			v = projectID
 		} else {
 			if next >= len(call.Params) {
 				return nil, op.Invalid(name, "has no value in the call")

@@ -464,7 +464,15 @@ func TestConfigValidation(t *testing.T) {
 		{"http endpoint", func(c *Config) { c.Endpoint = "http://127.0.0.1:1" }, "set AllowInsecureHTTP"},
 		{"relative endpoint", func(c *Config) { c.Endpoint = "css.example.com" }, "not an absolute URL"},
 		{"ftp endpoint", func(c *Config) { c.Endpoint = "ftp://x.example.com" }, "must use https"},
-		{"no project", func(c *Config) { c.ProjectID = "" }, "ProjectID is required"},
+		{"no project, no region", func(c *Config) { c.ProjectID, c.Region, c.Endpoint = "", "", "https://css.example.com" }, "ProjectID is required (or set Region"},
+		{"no project, http IAM", func(c *Config) { c.ProjectID, c.IAMEndpoint = "", "http://127.0.0.1:1" }, "IAMEndpoint \"http://127.0.0.1:1\" uses http"},
+		{"no project, bad region", func(c *Config) { c.ProjectID, c.Region = "", "ap/x" }, "Region \"ap/x\""},
+		{"http service endpoint", func(c *Config) {
+			c.ServiceEndpoints = map[string][]string{ServiceCSS: {"https://a.example.com", "http://b.example.com"}}
+		},
+			`ServiceEndpoints["css"][1] "http://b.example.com" uses http`},
+		{"relative service endpoint", func(c *Config) { c.ServiceEndpoints = map[string][]string{ServiceCSS: {"a.example.com"}} },
+			`ServiceEndpoints["css"][0] "a.example.com" is not an absolute URL`},
 		{"bad project", func(c *Config) { c.ProjectID = "a/b" }, "ProjectID"},
 		{"no credentials", func(c *Config) { c.Credentials = signer.Credentials{} }, "no credentials"},
 		{"half credentials", func(c *Config) { c.Credentials.SecretKey = "" }, "SecretKey"},
@@ -488,6 +496,14 @@ func TestConfigValidation(t *testing.T) {
 	cfg.Endpoint, cfg.AllowInsecureHTTP = "http://127.0.0.1:8080", true
 	_, err = NewClient(ServiceCSS, cfg)
 	require.NoError(t, err)
+	cfg = good
+	cfg.ProjectID = ""
+	_, err = NewClient(ServiceCSS, cfg)
+	require.NoError(t, err, "an empty ProjectID is looked up through IAM")
+	cfg = good
+	cfg.Region, cfg.ServiceEndpoints = "", map[string][]string{ServiceCSS: {"https://a.example.com"}, ServiceHSS: {"http://ignored"}}
+	_, err = NewClient(ServiceCSS, cfg)
+	require.NoError(t, err, "ServiceEndpoints stand for Region; other services' lists are not checked")
 }
 
 func TestEndpoint(t *testing.T) {
@@ -508,24 +524,4 @@ func TestEndpoint(t *testing.T) {
 	} {
 		assert.Equal(t, tc[2], Endpoint(tc[0], tc[1]), "%s %s", tc[0], tc[1])
 	}
-}
-
-func TestConfigFromEnv(t *testing.T) {
-	t.Setenv("HUAWEICLOUD_SDK_AK", "AKFROMENV")
-	t.Setenv("HUAWEICLOUD_SDK_SK", "skfromenv")
-	t.Setenv("HUAWEICLOUD_SDK_SECURITY_TOKEN", "")
-	t.Setenv(EnvRegion, "cn-north-4")
-	t.Setenv(EnvProjectID, "proj")
-	cfg, err := ConfigFromEnv()
-	require.NoError(t, err)
-	assert.Equal(t, "cn-north-4", cfg.Region)
-	assert.Equal(t, "proj", cfg.ProjectID)
-	assert.Equal(t, "AKFROMENV", cfg.Credentials.AccessKey)
-
-	t.Setenv(EnvProjectID, "")
-	_, err = ConfigFromEnv()
-	assert.ErrorContains(t, err, EnvProjectID)
-	t.Setenv(EnvRegion, "")
-	_, err = ConfigFromEnv()
-	assert.ErrorContains(t, err, EnvRegion)
 }

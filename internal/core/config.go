@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
@@ -20,18 +19,33 @@ import (
 const DefaultMaxResponseBytes = 16 << 20
 
 // Config configures a service client. One value can configure all four clients; each
-// service derives its own endpoint from Region unless Endpoint is set.
+// service takes its endpoint from Endpoint, else from ServiceEndpoints, else derives it
+// from Region. LoadConfig fills a Config from the environment and the files the
+// official SDK reads.
 type Config struct {
-	// Region is the region ID, e.g. "ap-southeast-1". It selects the service endpoint.
+	// Region is the region ID, e.g. "ap-southeast-1". It selects the service endpoint
+	// and, when ProjectID is empty, the project looked up through IAM.
 	Region string
-	// Endpoint overrides the endpoint derived from Region, e.g. "https://css.example.com".
+	// Endpoint overrides the endpoint of the service, e.g. "https://css.example.com".
 	// It must use https unless AllowInsecureHTTP is set.
 	Endpoint string
-	// AllowInsecureHTTP permits an http:// Endpoint. Meant for fakes and tests on loopback.
+	// ServiceEndpoints lists, per service (the Service constants, e.g. ServiceCSS), the
+	// endpoints to use in Region when Endpoint is empty. With several, a client moves
+	// for good to the next one when a request fails with a DNS or TLS certificate
+	// error, and says so in a Debug log record. LoadConfig fills it from
+	// HUAWEICLOUD_SDK_REGION_{SERVICE}_{REGION} and the regions file.
+	ServiceEndpoints map[string][]string
+	// AllowInsecureHTTP permits http:// endpoints (Endpoint, ServiceEndpoints,
+	// IAMEndpoint). Meant for fakes and tests on loopback.
 	AllowInsecureHTTP bool
 	// ProjectID is the project of the region; it fills {project_id} in every path and is
-	// sent, signed, as X-Project-Id.
+	// sent, signed, as X-Project-Id. When empty, the client looks up the project named
+	// Region through IAM on first use (GET {IAMEndpoint}/v3/projects?name={Region},
+	// signed with the same credentials) and caches it per access key and region.
 	ProjectID string
+	// IAMEndpoint is the IAM endpoint for that lookup; empty means
+	// https://iam.{Region}.myhuaweicloud.com.
+	IAMEndpoint string
 	// Credentials are the AK/SK (and optional security token) that sign every request.
 	Credentials signer.Credentials
 	// CredentialsProvider, when set, is asked for credentials on every request instead of
@@ -42,13 +56,14 @@ type Config struct {
 	// AuthTokenProvider returns an IAM token per request; an alternative to AuthToken.
 	AuthTokenProvider func(ctx context.Context) (string, error)
 	// HTTPClient supplies the base transport (under the signer and the retries) and the
-	// overall timeout. Nil uses a clone of http.DefaultTransport. Its CheckRedirect is
-	// ignored: redirects are never followed.
+	// overall timeout, for the service calls and the IAM project lookup. Nil uses a
+	// clone of http.DefaultTransport, which honours HTTPS_PROXY, HTTP_PROXY and
+	// NO_PROXY. Its CheckRedirect is ignored: redirects are never followed.
 	HTTPClient *http.Client
 	// Retry is the retry policy; its zero fields take the defaults.
 	Retry RetryPolicy
-	// Logger receives Debug records of retries. Nil is silent. Credentials, tokens and
-	// signatures are never logged.
+	// Logger receives Debug records of retries, endpoint failovers and project ID
+	// lookups. Nil is silent. Credentials, tokens and signatures are never logged.
 	Logger *slog.Logger
 	// UserAgent is appended to the library's own User-Agent.
 	UserAgent string
@@ -57,6 +72,10 @@ type Config struct {
 	// Clock tells time for signatures and waits between retries and polls. Nil is the
 	// real clock; tests inject a fake one to simulate long waits without sleeping.
 	Clock Clock
+
+	// projects caches discovered project IDs; LoadConfig sets one so that every client
+	// built from the loaded Config shares it. Nil: each client has its own.
+	projects *projectCache
 }
 
 // CredentialsProvider returns the credentials to sign a request with.
@@ -107,58 +126,32 @@ func (cfg *Config) clock() Clock {
 // ClockOf returns cfg's clock, or the real clock when none is set.
 func ClockOf(cfg *Config) Clock { return cfg.clock() }
 
-// Environment variable names read by ConfigFromEnv.
-const (
-	EnvRegion    = "HUAWEICLOUD_SDK_REGION"
-	EnvProjectID = "HUAWEICLOUD_SDK_PROJECT_ID"
-)
-
-// ConfigFromEnv builds a Config from the environment: credentials as
-// signer.CredentialsFromEnv reads them, HUAWEICLOUD_SDK_REGION and
-// HUAWEICLOUD_SDK_PROJECT_ID.
-func ConfigFromEnv() (Config, error) {
-	creds, err := signer.CredentialsFromEnv()
-	if err != nil {
-		return Config{}, err
-	}
-	cfg := Config{
-		Region:      strings.TrimSpace(os.Getenv(EnvRegion)),
-		ProjectID:   strings.TrimSpace(os.Getenv(EnvProjectID)),
-		Credentials: creds,
-	}
-	if cfg.Region == "" {
-		return Config{}, fmt.Errorf("hcloudlogs: set %s to the region ID (e.g. ap-southeast-1)", EnvRegion)
-	}
-	if cfg.ProjectID == "" {
-		return Config{}, fmt.Errorf("hcloudlogs: set %s to the project ID of region %s", EnvProjectID, cfg.Region)
-	}
-	return cfg, nil
-}
-
 // validate reports the first problem with cfg for service svc.
 func (cfg *Config) validate(svc string) error {
-	if cfg.Region == "" && cfg.Endpoint == "" {
+	if cfg.Region == "" && cfg.Endpoint == "" && len(cfg.ServiceEndpoints[svc]) == 0 {
 		return fmt.Errorf("%s: config: set Region or Endpoint", svc)
 	}
 	if cfg.Endpoint != "" {
-		u, err := url.Parse(cfg.Endpoint)
-		if err != nil || u.Host == "" {
-			return fmt.Errorf("%s: config: Endpoint %q is not an absolute URL", svc, cfg.Endpoint)
+		if err := cfg.checkEndpoint(svc, "Endpoint", cfg.Endpoint); err != nil {
+			return err
 		}
-		switch {
-		case u.Scheme == "https":
-		case u.Scheme == "http" && cfg.AllowInsecureHTTP:
-		case u.Scheme == "http":
-			return fmt.Errorf("%s: config: Endpoint %q uses http; set AllowInsecureHTTP to allow it", svc, cfg.Endpoint)
-		default:
-			return fmt.Errorf("%s: config: Endpoint %q must use https", svc, cfg.Endpoint)
-		}
-		if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-			return fmt.Errorf("%s: config: Endpoint %q must not carry user info, a query or a fragment", svc, cfg.Endpoint)
+	} else {
+		for i, e := range cfg.ServiceEndpoints[svc] {
+			if err := cfg.checkEndpoint(svc, fmt.Sprintf("ServiceEndpoints[%q][%d]", svc, i), e); err != nil {
+				return err
+			}
 		}
 	}
 	if cfg.ProjectID == "" {
-		return fmt.Errorf("%s: config: ProjectID is required", svc)
+		if cfg.Region == "" {
+			return fmt.Errorf("%s: config: ProjectID is required (or set Region to look it up through IAM)", svc)
+		}
+		if strings.ContainsAny(cfg.Region, "/?#%@: \t\r\n") {
+			return fmt.Errorf("%s: config: Region %q contains a character not allowed in a region ID", svc, cfg.Region)
+		}
+		if err := cfg.checkEndpoint(svc, "IAMEndpoint", cfg.iamEndpoint()); err != nil {
+			return err
+		}
 	}
 	if strings.ContainsAny(cfg.ProjectID, "/?#% \t\r\n") {
 		return fmt.Errorf("%s: config: ProjectID %q contains a character not allowed in a project ID", svc, cfg.ProjectID)
@@ -170,6 +163,47 @@ func (cfg *Config) validate(svc string) error {
 		return fmt.Errorf("%s: config: %w", svc, err)
 	}
 	return cfg.validateAuth(svc)
+}
+
+// checkEndpoint checks that value, the config field named field, is an absolute https
+// URL (or http with AllowInsecureHTTP) without user info, query or fragment.
+func (cfg *Config) checkEndpoint(svc, field, value string) error {
+	u, err := url.Parse(value)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("%s: config: %s %q is not an absolute URL", svc, field, value)
+	}
+	switch {
+	case u.Scheme == "https":
+	case u.Scheme == "http" && cfg.AllowInsecureHTTP:
+	case u.Scheme == "http":
+		return fmt.Errorf("%s: config: %s %q uses http; set AllowInsecureHTTP to allow it", svc, field, value)
+	default:
+		return fmt.Errorf("%s: config: %s %q must use https", svc, field, value)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("%s: config: %s %q must not carry user info, a query or a fragment", svc, field, value)
+	}
+	return nil
+}
+
+// iamEndpoint is IAMEndpoint or the regional IAM endpoint.
+func (cfg *Config) iamEndpoint() string {
+	if cfg.IAMEndpoint != "" {
+		return cfg.IAMEndpoint
+	}
+	return "https://iam." + strings.ToLower(cfg.Region) + ".myhuaweicloud.com"
+}
+
+// endpoints returns the endpoints of service svc in order of preference: Endpoint,
+// else ServiceEndpoints[svc], else the one derived from Region.
+func (cfg *Config) endpoints(svc string) []string {
+	switch {
+	case cfg.Endpoint != "":
+		return []string{cfg.Endpoint}
+	case len(cfg.ServiceEndpoints[svc]) > 0:
+		return cfg.ServiceEndpoints[svc]
+	}
+	return []string{Endpoint(svc, cfg.Region)}
 }
 
 // validateAuth checks that exactly one way to authenticate is configured.

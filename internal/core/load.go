@@ -1,0 +1,373 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hcloudlogs/hcloudlogs-go/internal/credentials"
+	"github.com/hcloudlogs/hcloudlogs-go/internal/regions"
+	"github.com/hcloudlogs/hcloudlogs-go/signer"
+)
+
+// Environment variables read by LoadConfig, as the official SDK names them.
+const (
+	EnvAccessKey         = "HUAWEICLOUD_SDK_AK"
+	EnvSecretKey         = "HUAWEICLOUD_SDK_SK"
+	EnvSecurityToken     = "HUAWEICLOUD_SDK_SECURITY_TOKEN"
+	EnvFallbackAccessKey = "CLOUD_SDK_AK"
+	EnvFallbackSecretKey = "CLOUD_SDK_SK"
+	EnvRegion            = "HUAWEICLOUD_SDK_REGION"
+	EnvProjectID         = "HUAWEICLOUD_SDK_PROJECT_ID"
+	EnvCredentialsFile   = "HUAWEICLOUD_SDK_CREDENTIALS_FILE"
+	EnvRegionsFile       = "HUAWEICLOUD_SDK_REGIONS_FILE"
+	EnvIAMEndpoint       = "HUAWEICLOUD_SDK_IAM_ENDPOINT"
+	// EnvEndpointPrefix starts the per-service endpoint variables,
+	// HUAWEICLOUD_SDK_REGION_{SERVICE}_{REGION}; see EndpointEnvName.
+	EnvEndpointPrefix = "HUAWEICLOUD_SDK_REGION_"
+)
+
+// DefaultMetadataEndpoint is the ECS/BMS instance metadata service LoadConfig asks for
+// temporary credentials when no other source has any.
+const DefaultMetadataEndpoint = credentials.DefaultMetadataEndpoint
+
+// EndpointEnvName returns the environment variable that lists the endpoints of
+// service in region, e.g. HUAWEICLOUD_SDK_REGION_CSS_AP_SOUTHEAST_1.
+func EndpointEnvName(service, region string) string {
+	return EnvEndpointPrefix + strings.ToUpper(service) + "_" + strings.ToUpper(strings.ReplaceAll(region, "-", "_"))
+}
+
+// LoadOption changes how LoadConfig looks for configuration.
+type LoadOption func(*loadOptions)
+
+type loadOptions struct {
+	credentials      *signer.Credentials
+	region           string
+	credentialsFile  string
+	regionsFile      string
+	metadataEndpoint string
+	iamEndpoint      string
+	httpClient       *http.Client
+	clock            Clock
+	home             *string
+	lookupEnv        func(string) (string, bool)
+}
+
+// WithCredentials sets the credentials explicitly: they win over every other source,
+// and no other source of credentials is read.
+func WithCredentials(c signer.Credentials) LoadOption {
+	return func(o *loadOptions) { o.credentials = &c }
+}
+
+// WithRegion sets the region, instead of HUAWEICLOUD_SDK_REGION.
+func WithRegion(region string) LoadOption {
+	return func(o *loadOptions) { o.region = region }
+}
+
+// WithCredentialsFile sets the credentials file, instead of
+// HUAWEICLOUD_SDK_CREDENTIALS_FILE or ~/.huaweicloud/credentials. The file must exist.
+func WithCredentialsFile(path string) LoadOption {
+	return func(o *loadOptions) { o.credentialsFile = path }
+}
+
+// WithRegionsFile sets the regions file, instead of HUAWEICLOUD_SDK_REGIONS_FILE or
+// ~/.huaweicloud/regions.yaml. The file must exist.
+func WithRegionsFile(path string) LoadOption {
+	return func(o *loadOptions) { o.regionsFile = path }
+}
+
+// WithMetadataEndpoint sets the instance metadata service address, instead of
+// http://169.254.169.254.
+func WithMetadataEndpoint(endpoint string) LoadOption {
+	return func(o *loadOptions) { o.metadataEndpoint = endpoint }
+}
+
+// WithIAMEndpoint sets Config.IAMEndpoint, instead of HUAWEICLOUD_SDK_IAM_ENDPOINT or
+// https://iam.{region}.myhuaweicloud.com.
+func WithIAMEndpoint(endpoint string) LoadOption {
+	return func(o *loadOptions) { o.iamEndpoint = endpoint }
+}
+
+// WithHTTPClient sets Config.HTTPClient (used for the service and IAM calls) and the
+// client that asks the metadata service (by default a client that never uses a proxy).
+func WithHTTPClient(c *http.Client) LoadOption {
+	return func(o *loadOptions) { o.httpClient = c }
+}
+
+// WithClock sets Config.Clock, also used to tell when metadata credentials expire.
+func WithClock(c Clock) LoadOption {
+	return func(o *loadOptions) { o.clock = c }
+}
+
+// WithHomeDir sets the directory that holds .huaweicloud/credentials and
+// .huaweicloud/regions.yaml, instead of the user's home directory. An empty dir means
+// no default files.
+func WithHomeDir(dir string) LoadOption {
+	return func(o *loadOptions) { o.home = &dir }
+}
+
+// WithEnv replaces the process environment as the source of the HUAWEICLOUD_SDK_ and
+// CLOUD_SDK_ variables, e.g. with a map's lookup in tests; nil keeps the process
+// environment. It changes neither the home directory (see WithHomeDir) nor the proxy
+// variables, which the default HTTP transport reads from the process environment.
+func WithEnv(lookup func(key string) (value string, ok bool)) LoadOption {
+	return func(o *loadOptions) {
+		if lookup != nil {
+			o.lookupEnv = lookup
+		}
+	}
+}
+
+// ConfigFromEnv is LoadConfig(context.Background()): configuration from the
+// environment, the official SDK's files and, lacking credentials, the instance
+// metadata service. See LoadConfig for the sources and their order.
+func ConfigFromEnv() (Config, error) { return LoadConfig(context.Background()) }
+
+// LoadConfig builds a Config from the sources the official Huawei Cloud SDK reads,
+// the first found winning:
+//
+// Credentials:
+//  1. WithCredentials;
+//  2. HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK and HUAWEICLOUD_SDK_SECURITY_TOKEN, then
+//     CLOUD_SDK_AK and CLOUD_SDK_SK (a half-set pair is an error);
+//  3. the [basic] section (ak, sk, security_token, project_id) of the credentials
+//     file: WithCredentialsFile, HUAWEICLOUD_SDK_CREDENTIALS_FILE or
+//     ~/.huaweicloud/credentials; refused when it holds a secret and is readable by
+//     group or others;
+//  4. the ECS/BMS instance metadata service (WithMetadataEndpoint, default
+//     http://169.254.169.254): temporary keys, fetched once here to fail fast and
+//     then refreshed on use through Config.CredentialsProvider.
+//
+// Region: WithRegion, then HUAWEICLOUD_SDK_REGION; required.
+//
+// Project ID: HUAWEICLOUD_SDK_PROJECT_ID, then project_id of the credentials file
+// when the file supplied the credentials; otherwise empty, and the clients look it up
+// through IAM on first use (WithIAMEndpoint, HUAWEICLOUD_SDK_IAM_ENDPOINT, or
+// https://iam.{region}.myhuaweicloud.com), sharing one lookup per access key.
+//
+// Endpoints, per service (CSS, HSS, DWS, CLOUDDC) into Config.ServiceEndpoints:
+// HUAWEICLOUD_SDK_REGION_{SERVICE}_{REGION} (region upper-cased, '-' as '_'; a
+// comma-separated list), then the regions file (WithRegionsFile,
+// HUAWEICLOUD_SDK_REGIONS_FILE or ~/.huaweicloud/regions.yaml); without either the
+// client derives the endpoint from the region. An endpoint without a scheme gets
+// https://.
+//
+// A file named by an option or a variable must exist; a missing default file is
+// skipped. Errors about a malformed file name the file and the line.
+func LoadConfig(ctx context.Context, opts ...LoadOption) (Config, error) {
+	o := loadOptions{lookupEnv: os.LookupEnv}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	cfg := Config{HTTPClient: o.httpClient, Clock: o.clock, projects: newProjectCache()}
+
+	creds, haveCreds, err := o.explicitOrEnvCredentials()
+	if err != nil {
+		return Config{}, err
+	}
+	cfg.Region = o.region
+	if cfg.Region == "" {
+		cfg.Region = o.env(EnvRegion)
+	}
+	if cfg.Region == "" {
+		return Config{}, fmt.Errorf("hcloudlogs: set %s to the region ID (e.g. ap-southeast-1)", EnvRegion)
+	}
+	cfg.ProjectID = o.env(EnvProjectID)
+
+	var tried []string
+	if !haveCreds {
+		fc, path, found, err := o.credentialsFromFile()
+		switch {
+		case err != nil:
+			return Config{}, fmt.Errorf("hcloudlogs: %w", err)
+		case fc.Credentials.AccessKey != "":
+			creds, haveCreds = fc.Credentials, true
+			if cfg.ProjectID == "" {
+				cfg.ProjectID = fc.ProjectID
+			}
+		case found:
+			tried = append(tried, "no ak and sk in the [basic] section of "+path)
+		case path != "":
+			tried = append(tried, "no credentials file at "+path)
+		default:
+			tried = append(tried, "no home directory for ~/.huaweicloud/credentials")
+		}
+	}
+
+	cfg.IAMEndpoint = o.iamEndpoint
+	if cfg.IAMEndpoint == "" {
+		cfg.IAMEndpoint = o.env(EnvIAMEndpoint)
+	}
+	if cfg.ServiceEndpoints, err = o.serviceEndpoints(cfg.Region); err != nil {
+		return Config{}, fmt.Errorf("hcloudlogs: %w", err)
+	}
+
+	if haveCreds {
+		cfg.Credentials = creds
+		return cfg, nil
+	}
+	var now func() time.Time
+	if o.clock != nil {
+		now = o.clock.Now
+	}
+	md := credentials.NewMetadata(o.metadataEndpoint, o.httpClient, now)
+	if _, err := md.Retrieve(ctx); err != nil {
+		tried = append([]string{fmt.Sprintf("%s/%s and %s/%s not set", EnvAccessKey, EnvSecretKey, EnvFallbackAccessKey, EnvFallbackSecretKey)}, tried...)
+		return Config{}, fmt.Errorf("hcloudlogs: no credentials found (%s) and the instance metadata service failed (%w): %w",
+			strings.Join(tried, "; "), signer.ErrInvalidCredentials, err)
+	}
+	cfg.CredentialsProvider = md
+	return cfg, nil
+}
+
+// env returns the trimmed value of the variable key.
+func (o *loadOptions) env(key string) string {
+	v, _ := o.lookupEnv(key)
+	return strings.TrimSpace(v)
+}
+
+// explicitOrEnvCredentials returns the credentials of tiers 1 and 2.
+func (o *loadOptions) explicitOrEnvCredentials() (signer.Credentials, bool, error) {
+	if o.credentials != nil {
+		if err := o.credentials.Validate(); err != nil {
+			return signer.Credentials{}, false, fmt.Errorf("hcloudlogs: WithCredentials: %w", err)
+		}
+		return *o.credentials, true, nil
+	}
+	ak, sk, tok := o.env(EnvAccessKey), o.env(EnvSecretKey), o.env(EnvSecurityToken)
+	if ak != "" && sk != "" {
+		return signer.Credentials{AccessKey: ak, SecretKey: sk, SecurityToken: tok}, true, nil
+	}
+	fak, fsk := o.env(EnvFallbackAccessKey), o.env(EnvFallbackSecretKey)
+	if fak != "" && fsk != "" {
+		return signer.Credentials{AccessKey: fak, SecretKey: fsk}, true, nil
+	}
+	for _, pair := range [][2]struct{ name, value string }{
+		{{EnvAccessKey, ak}, {EnvSecretKey, sk}},
+		{{EnvFallbackAccessKey, fak}, {EnvFallbackSecretKey, fsk}},
+	} {
+		set, unset := pair[0], pair[1]
+		if set.value == "" {
+			set, unset = unset, set
+		}
+		if set.value != "" {
+			return signer.Credentials{}, false, fmt.Errorf("hcloudlogs: %s is set but %s is not; set both (%w)",
+				set.name, unset.name, signer.ErrInvalidCredentials)
+		}
+	}
+	if tok != "" {
+		return signer.Credentials{}, false, fmt.Errorf("hcloudlogs: %s is set but %s and %s are not (%w)",
+			EnvSecurityToken, EnvAccessKey, EnvSecretKey, signer.ErrInvalidCredentials)
+	}
+	return signer.Credentials{}, false, nil
+}
+
+// homeFile returns ~/.huaweicloud/name, or "" without a home directory.
+func (o *loadOptions) homeFile(name string) string {
+	home := ""
+	if o.home != nil {
+		home = *o.home
+	} else if h, err := os.UserHomeDir(); err == nil {
+		home = h
+	}
+	if home == "" {
+		return ""
+	}
+	return filepath.Join(home, ".huaweicloud", name)
+}
+
+// filePath returns the file to read: the option, else the variable (both required to
+// exist), else the default under the home directory (skipped when missing).
+func (o *loadOptions) filePath(option, envName, name string) (path string, required bool) {
+	if option != "" {
+		return option, true
+	}
+	if p := o.env(envName); p != "" {
+		return p, true
+	}
+	return o.homeFile(name), false
+}
+
+// credentialsFromFile reads tier 3: the file at path, when found. path is "" without
+// a home directory.
+func (o *loadOptions) credentialsFromFile() (fc credentials.FileCredentials, path string, found bool, err error) {
+	path, required := o.filePath(o.credentialsFile, EnvCredentialsFile, "credentials")
+	if path == "" {
+		return fc, "", false, nil
+	}
+	fc, err = credentials.ReadFile(path)
+	if err != nil {
+		if !required && errors.Is(err, fs.ErrNotExist) {
+			return fc, path, false, nil
+		}
+		return fc, path, false, err
+	}
+	return fc, path, true, nil
+}
+
+// serviceEndpoints resolves the endpoint lists of every service in region: the
+// environment first, then the regions file.
+func (o *loadOptions) serviceEndpoints(region string) (map[string][]string, error) {
+	path, required := o.filePath(o.regionsFile, EnvRegionsFile, "regions.yaml")
+	var file *regions.File
+	if path != "" {
+		f, err := regions.ReadFile(path)
+		switch {
+		case err == nil:
+			file = f
+		case required || !errors.Is(err, fs.ErrNotExist):
+			return nil, err
+		}
+	}
+	out := map[string][]string{}
+	for _, svc := range []string{ServiceCSS, ServiceHSS, ServiceDWS, ServiceCloudDC} {
+		name := EndpointEnvName(svc, region)
+		source := name
+		var list []string
+		if v := o.env(name); v != "" {
+			list = strings.Split(v, ",")
+		} else if list = file.Endpoints(svc, region); len(list) > 0 {
+			source = fmt.Sprintf("regions file %s, %s %s", path, strings.ToUpper(svc), region)
+		}
+		eps, err := normalizeEndpoints(source, list)
+		if err != nil {
+			return nil, err
+		}
+		if len(eps) > 0 {
+			out[svc] = eps
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+// normalizeEndpoints trims the endpoints, drops empty ones, gives https:// to those
+// without a scheme and checks that each is an absolute URL.
+func normalizeEndpoints(source string, list []string) ([]string, error) {
+	var out []string
+	for _, e := range list {
+		e = strings.TrimSpace(e)
+		if e == "" {
+			continue
+		}
+		if !strings.Contains(e, "://") {
+			e = "https://" + e
+		}
+		if u, err := url.Parse(e); err != nil || u.Hostname() == "" {
+			return nil, fmt.Errorf("%s: endpoint %q is not a URL", source, e)
+		}
+		out = append(out, strings.TrimRight(e, "/"))
+	}
+	return out, nil
+}

@@ -1,0 +1,209 @@
+// Package regions reads the regions file of the official Huawei Cloud SDK
+// (regions.yaml): per service, a list of region IDs with their endpoints.
+package regions
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// maxFileBytes caps what is read of a regions file.
+const maxFileBytes = 1 << 20
+
+// File is a parsed regions file.
+type File struct {
+	// services maps an upper-cased service name to lower-cased region IDs to endpoints.
+	services map[string]map[string][]string
+}
+
+// Endpoints returns the endpoints the file lists for service in region, matching both
+// names case-insensitively; nil when it lists none. A nil *File lists none.
+func (f *File) Endpoints(service, region string) []string {
+	if f == nil {
+		return nil
+	}
+	return f.services[strings.ToUpper(service)][strings.ToLower(region)]
+}
+
+// ReadFile reads and checks the regions file at path. Its format:
+//
+//	CSS:
+//	  - id: ap-southeast-1
+//	    endpoint: https://css.ap-southeast-1.example.com
+//	  - id: cn-north-4
+//	    endpoints:
+//	      - https://a.example.com
+//	      - https://b.example.com
+//
+// Unknown keys are ignored; an entry with both endpoint and endpoints lists endpoint
+// first. A missing file gives an error wrapping fs.ErrNotExist. Errors name the file
+// and, for a malformed file, the line.
+func ReadFile(path string) (*File, error) {
+	data, err := readSmallFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("regions file %s: %w", path, err)
+	}
+	f, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("regions file %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// Parse reads a regions file's content. Errors start with "line N: " when the line is
+// known.
+func Parse(data []byte) (*File, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	f := &File{services: map[string]map[string][]string{}}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return f, nil
+	}
+	root := deref(doc.Content[0])
+	if isNull(root) {
+		return f, nil
+	}
+	if root.Kind != yaml.MappingNode {
+		return nil, lineErr(root, "expected a map of service names to lists of regions")
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		key, list := deref(root.Content[i]), deref(root.Content[i+1])
+		if key.Kind != yaml.ScalarNode || strings.TrimSpace(key.Value) == "" {
+			return nil, lineErr(key, "expected a service name")
+		}
+		svc := strings.ToUpper(strings.TrimSpace(key.Value))
+		if _, dup := f.services[svc]; dup {
+			return nil, lineErr(key, "service %s is listed twice", key.Value)
+		}
+		byRegion, err := parseRegions(key.Value, list)
+		if err != nil {
+			return nil, err
+		}
+		f.services[svc] = byRegion
+	}
+	return f, nil
+}
+
+// parseRegions reads the list of one service.
+func parseRegions(svc string, list *yaml.Node) (map[string][]string, error) {
+	byRegion := map[string][]string{}
+	if isNull(list) {
+		return byRegion, nil
+	}
+	if list.Kind != yaml.SequenceNode {
+		return nil, lineErr(list, "service %s: expected a list of {id, endpoint} or {id, endpoints}", svc)
+	}
+	firstLine := map[string]int{}
+	for _, item := range list.Content {
+		item = deref(item)
+		if item.Kind != yaml.MappingNode {
+			return nil, lineErr(item, "service %s: expected an entry with id and endpoint or endpoints", svc)
+		}
+		var id string
+		var endpoints []string
+		for j := 0; j+1 < len(item.Content); j += 2 {
+			k, v := deref(item.Content[j]), deref(item.Content[j+1])
+			switch k.Value {
+			case "id":
+				if v.Kind != yaml.ScalarNode || strings.TrimSpace(v.Value) == "" {
+					return nil, lineErr(v, "service %s: id must be a region ID", svc)
+				}
+				id = strings.TrimSpace(v.Value)
+			case "endpoint":
+				if isNull(v) {
+					continue
+				}
+				if v.Kind != yaml.ScalarNode {
+					return nil, lineErr(v, "service %s: endpoint must be a URL", svc)
+				}
+				if e := strings.TrimSpace(v.Value); e != "" {
+					endpoints = append([]string{e}, endpoints...)
+				}
+			case "endpoints":
+				if isNull(v) {
+					continue
+				}
+				if v.Kind != yaml.SequenceNode {
+					return nil, lineErr(v, "service %s: endpoints must be a list of URLs", svc)
+				}
+				for _, e := range v.Content {
+					e = deref(e)
+					if e.Kind != yaml.ScalarNode || strings.TrimSpace(e.Value) == "" {
+						return nil, lineErr(e, "service %s: endpoints must be a list of URLs", svc)
+					}
+					endpoints = append(endpoints, strings.TrimSpace(e.Value))
+				}
+			}
+		}
+		if id == "" {
+			return nil, lineErr(item, "service %s: entry has no id", svc)
+		}
+		if len(endpoints) == 0 {
+			return nil, lineErr(item, "service %s: region %s has no endpoint or endpoints", svc, id)
+		}
+		key := strings.ToLower(id)
+		if line, dup := firstLine[key]; dup {
+			return nil, lineErr(item, "service %s: region %s is listed twice (first at line %d)", svc, id, line)
+		}
+		firstLine[key] = item.Line
+		byRegion[key] = endpoints
+	}
+	return byRegion, nil
+}
+
+// deref follows YAML aliases.
+func deref(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+}
+
+func lineErr(n *yaml.Node, format string, args ...any) error {
+	return fmt.Errorf("line %d: %s", n.Line, fmt.Sprintf(format, args...))
+}
+
+// readSmallFile reads at most maxFileBytes of the regular file at path.
+func readSmallFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, unwrapPathError(err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, unwrapPathError(err)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxFileBytes+1))
+	if err != nil {
+		return nil, unwrapPathError(err)
+	}
+	if len(data) > maxFileBytes {
+		return nil, fmt.Errorf("larger than %d bytes", maxFileBytes)
+	}
+	return data, nil
+}
+
+// unwrapPathError drops the *fs.PathError around err, whose text repeats the path;
+// errors.Is(err, fs.ErrNotExist) still holds.
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
+	}
+	return err
+}
