@@ -327,7 +327,7 @@ func TestListAuditLogRecordsUndecodable(t *testing.T) {
 		{"truncated JSON", `{"records":[{"result":"RUNNING"`, "decode response"},
 		{"wrong type", `{"records":{},"count":1}`, "decode response"},
 		{"bad time", `{"records":[{"executor_time":"yesterday"}],"count":1}`, "yesterday"},
-		{"trailing data", `{"records":[],"count":0} {}`, "unexpected data"},
+		{"trailing data", `{"records":[],"count":0} {}`, "after top-level value"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"unicode/utf8"
 
 	"github.com/hashicorp/go-retryablehttp"
 )
@@ -131,15 +134,24 @@ type Meta struct {
 	RequestID string
 }
 
-// Do sends call and decodes a 2xx JSON reply into out (nil: the body is discarded).
+// Do sends call and decodes a 2xx JSON reply into out. With out nil the reply must be
+// empty or valid JSON, and is discarded.
+//
+// The reply is read inside the retry loop, so a GET whose body breaks off (a connection
+// reset mid-body) is retried like any transport error. A reply larger than
+// Config.MaxResponseBytes is refused, before reading when its Content-Length says so.
 func (c *Client) Do(ctx context.Context, call *Call, out any) (Meta, error) {
-	resp, attempts, err := c.send(ctx, call)
+	resp, body, attempts, err := c.send(ctx, call, true)
 	if err != nil {
 		return Meta{}, err
 	}
-	defer resp.Body.Close()
+	defer body.release()
+	var data []byte
+	if body != nil {
+		data = body.Bytes()
+	}
 	meta := Meta{StatusCode: resp.StatusCode, RequestID: resp.Header.Get("X-Request-Id")}
-	if err := decodeJSON(resp.Body, c.maxBytes, out); err != nil {
+	if err := decodeJSON(data, out); err != nil {
 		return meta, &RequestError{Service: c.service, Operation: call.Op, Attempts: attempts,
 			StatusCode: meta.StatusCode, RequestID: meta.RequestID, Err: err}
 	}
@@ -149,7 +161,7 @@ func (c *Client) Do(ctx context.Context, call *Call, out any) (Meta, error) {
 // Stream sends call and returns a 2xx reply with its body unread: the caller reads and
 // closes it. Errors are as for Do.
 func (c *Client) Stream(ctx context.Context, call *Call) (*http.Response, error) {
-	resp, _, err := c.send(ctx, call)
+	resp, _, _, err := c.send(ctx, call, false)
 	return resp, err
 }
 
@@ -157,29 +169,30 @@ func (c *Client) Stream(ctx context.Context, call *Call) (*http.Response, error)
 func (c *Client) Op(name string) Op { return Op{Service: c.service, Name: name} }
 
 // send builds the request, runs it through the retry loop and turns a non-2xx reply
-// into an *APIError. On success the caller owns resp.Body.
-func (c *Client) send(ctx context.Context, call *Call) (*http.Response, int, error) {
+// into an *APIError. With read, a 2xx body is read (size-capped) within the loop and
+// returned, its response body closed; without, the caller owns resp.Body.
+func (c *Client) send(ctx context.Context, call *Call, read bool) (*http.Response, *buffer, int, error) {
 	op := c.Op(call.Op)
 	pid, static := c.project.(staticProject)
 	u, err := c.url(op, call, string(pid))
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	var body []byte
 	if call.Body != nil {
 		if body, err = json.Marshal(call.Body); err != nil {
-			return nil, 0, op.Invalid("body", "cannot be encoded as JSON: %v", err)
+			return nil, nil, 0, op.Invalid("body", "cannot be encoded as JSON: %v", err)
 		}
 	}
 	if !static {
 		// The call is valid: now look the project up (cached per access key and region).
 		id, err := c.project.projectID(ctx)
 		if err != nil {
-			return nil, 0, &RequestError{Service: c.service, Operation: call.Op, Err: fmt.Errorf("looking up the project ID: %w", err)}
+			return nil, nil, 0, &RequestError{Service: c.service, Operation: call.Op, Err: fmt.Errorf("looking up the project ID: %w", err)}
 		}
 		pid = staticProject(id)
 		if u, err = c.url(op, call, id); err != nil {
-			return nil, 0, err
+			return nil, nil, 0, err
 		}
 	}
 	st := &attemptState{method: call.Method}
@@ -190,7 +203,7 @@ func (c *Client) send(ctx context.Context, call *Call) (*http.Response, int, err
 	}
 	req, err := retryablehttp.NewRequestWithContext(ctx, call.Method, "", raw)
 	if err != nil {
-		return nil, 0, &RequestError{Service: c.service, Operation: call.Op, Err: err}
+		return nil, nil, 0, &RequestError{Service: c.service, Operation: call.Op, Err: err}
 	}
 	req.URL = u
 	req.Host = u.Host
@@ -205,19 +218,35 @@ func (c *Client) send(ctx context.Context, call *Call) (*http.Response, int, err
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if read {
+		req.SetResponseHandler(func(resp *http.Response) error {
+			if resp.StatusCode < 200 || resp.StatusCode >= 300 {
+				return nil
+			}
+			defer resp.Body.Close()
+			st.body.release()
+			st.status, st.requestID = resp.StatusCode, resp.Header.Get("X-Request-Id")
+			b, err := readBody(resp, c.maxBytes)
+			st.body = b
+			return err
+		})
+	}
 	resp, err := c.rc.Do(req)
 	if err != nil {
+		st.body.release()
 		var le *localError
 		if errors.As(err, &le) {
 			err = le.err
 		}
-		return nil, st.attempts, &RequestError{Service: c.service, Operation: call.Op, Attempts: st.attempts, Err: unwrapURLError(err)}
+		return nil, nil, st.attempts, &RequestError{Service: c.service, Operation: call.Op, Attempts: st.attempts,
+			StatusCode: st.status, RequestID: st.requestID, Err: unwrapURLError(err)}
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return resp, st.attempts, nil
+		return resp, st.body, st.attempts, nil
 	}
 	defer resp.Body.Close()
-	return nil, st.attempts, c.apiError(call.Op, resp, st.attempts)
+	st.body.release()
+	return nil, nil, st.attempts, c.apiError(call.Op, resp, st.attempts)
 }
 
 // unwrapURLError drops net/http's *url.Error, whose text repeats the full URL.
@@ -248,6 +277,7 @@ func (c *Client) apiError(opName string, resp *http.Response, attempts int) *API
 		e.Message += " not followed (a signed request is never replayed elsewhere)"
 	} else {
 		e.Code, e.Message = ParseErrorBody(body)
+		e.Message = truncate(e.Message, errorMessageLimit)
 	}
 	if len(body) > errorBodyLimit {
 		body = body[:errorBodyLimit]
@@ -324,56 +354,84 @@ func EncodeQuery(q url.Values) string {
 	return strings.ReplaceAll(q.Encode(), "+", "%20")
 }
 
-// decodeJSON decodes one JSON value from r into out, reading at most max bytes, and
-// checks that nothing but white space follows it. An empty body leaves out unchanged.
-func decodeJSON(r io.Reader, max int64, out any) error {
-	lr := &cappedReader{r: r, left: max}
+// errorMessageLimit bounds APIError.Message, so that a gateway's HTML page or a hostile
+// body cannot flood a log line; Body keeps the start of the raw reply.
+const errorMessageLimit = 1 << 10
+
+// truncate shortens s to at most n bytes on a rune boundary, marking the cut.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "… (truncated)"
+}
+
+// errBodyTooLarge reports a reply over the configured cap.
+type errBodyTooLarge struct{ max int64 }
+
+func (e errBodyTooLarge) Error() string {
+	return fmt.Sprintf("response body exceeds %d bytes (Config.MaxResponseBytes)", e.max)
+}
+
+// readBody reads a whole reply of at most max bytes into a pooled buffer. A body over
+// the cap is a localError (never retried); a read failure is returned as it is, so a
+// broken-off GET is retried.
+func readBody(resp *http.Response, max int64) (*buffer, error) {
+	if resp.ContentLength > max {
+		return nil, &localError{errBodyTooLarge{max}}
+	}
+	b := getBuffer()
+	if resp.ContentLength > 0 {
+		b.Grow(int(resp.ContentLength))
+	}
+	n, err := b.ReadFrom(io.LimitReader(resp.Body, max+1))
+	if err != nil {
+		b.release()
+		return nil, err
+	}
+	if n > max {
+		b.release()
+		return nil, &localError{errBodyTooLarge{max}}
+	}
+	return b, nil
+}
+
+// decodeJSON decodes body into out. An empty body leaves out unchanged; with out nil a
+// non-empty body must still be valid JSON.
+func decodeJSON(body []byte, out any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
 	if out == nil {
-		_, err := io.Copy(io.Discard, lr)
-		return err
+		if !json.Valid(body) {
+			return errors.New("decode response: the body is not valid JSON")
+		}
+		return nil
 	}
-	dec := json.NewDecoder(lr)
-	if err := dec.Decode(out); err != nil {
-		if lr.exceeded {
-			return fmt.Errorf("response body exceeds %d bytes", max)
-		}
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		return fmt.Errorf("decode response: %w", err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		if lr.exceeded {
-			return fmt.Errorf("response body exceeds %d bytes", max)
-		}
-		if err == nil {
-			return errors.New("decode response: unexpected data after the JSON value")
-		}
+	if err := json.Unmarshal(body, out); err != nil {
 		return fmt.Errorf("decode response: %w", err)
 	}
 	return nil
 }
 
-// cappedReader reads at most left bytes and records an attempt to read beyond.
-type cappedReader struct {
-	r        io.Reader
-	left     int64
-	exceeded bool
-}
+// buffer is a pooled read buffer for reply bodies.
+type buffer struct{ bytes.Buffer }
 
-func (c *cappedReader) Read(p []byte) (int, error) {
-	if c.left <= 0 {
-		var one [1]byte
-		if n, _ := c.r.Read(one[:]); n > 0 {
-			c.exceeded = true
-			return 0, errors.New("response body too large")
-		}
-		return 0, io.EOF
+var bufferPool = sync.Pool{New: func() any { return new(buffer) }}
+
+func getBuffer() *buffer { return bufferPool.Get().(*buffer) }
+
+// release returns b to the pool unless it grew too large to keep; nil is a no-op.
+func (b *buffer) release() {
+	if b == nil {
+		return
 	}
-	if int64(len(p)) > c.left {
-		p = p[:c.left]
+	if b.Cap() <= 1<<20 {
+		b.Reset()
+		bufferPool.Put(b)
 	}
-	n, err := c.r.Read(p)
-	c.left -= int64(n)
-	return n, err
 }

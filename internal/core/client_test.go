@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
@@ -524,4 +526,83 @@ func TestEndpoint(t *testing.T) {
 	} {
 		assert.Equal(t, tc[2], Endpoint(tc[0], tc[1]), "%s %s", tc[0], tc[1])
 	}
+}
+
+func TestConfigPrintsNoSecrets(t *testing.T) {
+	t.Parallel()
+	cfg := Config{Region: "ap-southeast-1", ProjectID: testProject, Credentials: testCreds, AuthToken: "MIIiam-token-secret"}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
+		for _, v := range []any{cfg, &cfg, struct{ C Config }{cfg}} {
+			out := fmt.Sprintf(verb, v)
+			assert.Contains(t, out, "ap-southeast-1", verb)
+			for _, secret := range []string{testCreds.SecretKey, testCreds.SecurityToken, "MIIiam-token-secret"} {
+				assert.NotContains(t, out, secret, verb)
+			}
+		}
+	}
+	assert.Contains(t, cfg.String(), "AuthToken:<redacted>")
+}
+
+func TestDoReadsBodyWithinRetries(t *testing.T) {
+	t.Parallel()
+	broken := func(req *http.Request) (*http.Response, error) {
+		resp := httpmock.NewStringResponse(200, `{"clusterLogRecord":[{"id":"a"}]}`)
+		resp.Body = io.NopCloser(io.MultiReader(strings.NewReader(`{"clusterLog`), errReader{io.ErrUnexpectedEOF}))
+		resp.Request = req
+		return resp, nil
+	}
+	f := newFixture(t, nil, broken, reply(200, `{"clusterLogRecord":[{"id":"a"}]}`))
+	var out listOut
+	_, err := f.client.Do(context.Background(), &listCall, &out)
+	require.NoError(t, err)
+	assert.Len(t, f.srv.requests(), 2, "a GET whose body broke off is retried")
+	require.Len(t, out.Records, 1)
+
+	f = newFixture(t, nil, broken)
+	_, err = f.client.Do(context.Background(), &postCall, nil)
+	var re *RequestError
+	require.ErrorAs(t, err, &re)
+	assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
+	assert.Len(t, f.srv.requests(), 1, "a POST is not")
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+func TestBodylessReplyMustBeJSON(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil, reply(200, `{"broken":`))
+	_, err := f.client.Do(context.Background(), &postCall, nil)
+	assert.ErrorContains(t, err, "css: UpdateLogSettings: decode response: the body is not valid JSON")
+	f = newFixture(t, nil, reply(200, "  \n"))
+	_, err = f.client.Do(context.Background(), &postCall, nil)
+	assert.NoError(t, err)
+}
+
+func TestDeclaredLengthOverCapRefusedUnread(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, func(c *Config) { c.MaxResponseBytes = 100 }, func(req *http.Request) (*http.Response, error) {
+		resp := httpmock.NewStringResponse(200, "")
+		resp.ContentLength = 1 << 40
+		resp.Body = io.NopCloser(errReader{errors.New("the body must not be read")})
+		resp.Request = req
+		return resp, nil
+	})
+	_, err := f.client.Do(context.Background(), &listCall, &listOut{})
+	assert.ErrorContains(t, err, "response body exceeds 100 bytes")
+	assert.NotContains(t, err.Error(), "must not be read")
+	assert.Len(t, f.srv.requests(), 1, "too large is never retried")
+}
+
+func TestErrorMessageTruncated(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil, reply(400, strings.Repeat("é", 10<<10)))
+	_, err := f.client.Do(context.Background(), &listCall, nil)
+	var ae *APIError
+	require.ErrorAs(t, err, &ae)
+	assert.LessOrEqual(t, len(ae.Message), errorMessageLimit+len("… (truncated)"))
+	assert.True(t, strings.HasSuffix(ae.Message, "… (truncated)"))
+	assert.True(t, utf8.ValidString(ae.Message))
+	assert.Len(t, ae.Body, errorBodyLimit)
 }

@@ -6,6 +6,7 @@ package core
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -77,6 +78,33 @@ type Config struct {
 	// built from the loaded Config shares it. Nil: each client has its own.
 	projects *projectCache
 }
+
+// String describes cfg without secrets: Credentials print as signer.Credentials does
+// (a masked access key), AuthToken and the providers only say whether they are set.
+func (cfg Config) String() string {
+	set := func(ok bool) string {
+		if ok {
+			return "<set>"
+		}
+		return "<nil>"
+	}
+	token := "<empty>"
+	if cfg.AuthToken != "" {
+		token = "<redacted>"
+	}
+	return fmt.Sprintf("Config{Region:%q Endpoint:%q ServiceEndpoints:%v AllowInsecureHTTP:%t ProjectID:%q IAMEndpoint:%q "+
+		"Credentials:%s CredentialsProvider:%s AuthToken:%s AuthTokenProvider:%s HTTPClient:%s Retry:%+v Logger:%s "+
+		"UserAgent:%q MaxResponseBytes:%d Clock:%s}",
+		cfg.Region, cfg.Endpoint, cfg.ServiceEndpoints, cfg.AllowInsecureHTTP, cfg.ProjectID, cfg.IAMEndpoint,
+		cfg.Credentials.String(), set(cfg.CredentialsProvider != nil), token, set(cfg.AuthTokenProvider != nil),
+		set(cfg.HTTPClient != nil), cfg.Retry, set(cfg.Logger != nil), cfg.UserAgent, cfg.MaxResponseBytes, set(cfg.Clock != nil))
+}
+
+// GoString is String, so %#v never prints a secret either.
+func (cfg Config) GoString() string { return cfg.String() }
+
+// Format prints String for every verb (%v, %+v, %#v, %s, %q ...).
+func (cfg Config) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, cfg.String()) }
 
 // CredentialsProvider returns the credentials to sign a request with.
 type CredentialsProvider interface {

@@ -122,10 +122,13 @@ func retryAfter(h string, now time.Time) (time.Duration, bool) {
 // attemptState follows one call through the retry loop. The loop runs its hooks
 // sequentially, so the fields need no lock.
 type attemptState struct {
-	method   string
-	attempts int
-	wait     time.Duration
-	reason   string
+	body      *buffer // the 2xx body read by Do's response handler
+	status    int     // the status and request ID of the reply whose body it read
+	requestID string
+	method    string
+	attempts  int
+	wait      time.Duration
+	reason    string
 }
 
 type attemptKey struct{}
@@ -159,6 +162,7 @@ func newRetryClient(r *retrier, hc *http.Client) *retryablehttp.Client {
 func (r *retrier) requestHook(_ retryablehttp.Logger, req *http.Request, i int) {
 	if st := stateOf(req.Context()); st != nil {
 		st.attempts = i + 1
+		st.status, st.requestID = 0, ""
 	}
 }
 

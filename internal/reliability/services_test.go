@@ -57,9 +57,6 @@ const (
 // idempotent reports whether the client retries 5xx and transport errors.
 func (k kind) idempotent() bool { return k == kindGet || k == kindDownload || k == kindExportDownload }
 
-// json reports whether the reply is a JSON body the client decodes.
-func (k kind) json() bool { return k == kindGet || k == kindPost }
-
 // download reports whether the reply is an archive.
 func (k kind) download() bool { return k == kindDownload || k == kindExportDownload }
 
