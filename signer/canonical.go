@@ -289,7 +289,13 @@ func (st *scratch) writeRequestLines(req *http.Request) error {
 // SignedHeaders list to st.buf, and returns where the list starts. A name with n values
 // is listed n times, and each listing has a line for every value.
 func (st *scratch) writeSigned(hdrs []headerEntry) (listStart int) {
-	for _, e := range hdrs {
+	// at[i] is where the first line of hdrs[i], which starts with its lower-cased name,
+	// is written; the list copies the names from there rather than lower-casing again.
+	var at [maxStackHeaders]int
+	for i, e := range hdrs {
+		if i < len(at) {
+			at[i] = len(st.buf)
+		}
 		if e.values == nil {
 			st.buf = append(st.buf, "x-sdk-date:"...)
 			st.buf = append(st.buf, st.date[:]...)
@@ -300,12 +306,16 @@ func (st *scratch) writeSigned(hdrs []headerEntry) (listStart int) {
 	}
 	st.buf = append(st.buf, '\n')
 	listStart = len(st.buf)
-	for _, e := range hdrs {
+	for i, e := range hdrs {
 		for range max(len(e.values), 1) {
 			if len(st.buf) > listStart {
 				st.buf = append(st.buf, ';')
 			}
-			st.buf = appendLower(st.buf, e.name)
+			if i < len(at) {
+				st.buf = append(st.buf, st.buf[at[i]:at[i]+len(e.name)]...)
+			} else {
+				st.buf = appendLower(st.buf, e.name)
+			}
 		}
 	}
 	return listStart

@@ -72,11 +72,12 @@ func (st *scratch) hexSHA256(b []byte) []byte {
 	return st.hex[:]
 }
 
-// signature computes hex(HMAC-SHA256(secret, StringToSign)) for the canonical request in
-// st.buf into sig. It computes the HMAC from plain SHA-256 digests, which allocates
-// nothing, unlike hmac.New, and starts them from the states after the padded key, which
-// st caches for the last secret it used.
-func (st *scratch) signature(secret string, date []byte, sig *[2 * sha256.Size]byte) {
+// signature computes HMAC-SHA256(secret, StringToSign) for the canonical request in
+// st.buf into st.sum, and leaves the hex SHA-256 of the canonical request in st.hex. It
+// computes the HMAC from plain SHA-256 digests, which allocates nothing, unlike
+// hmac.New, and starts them from the states after the padded key, which st caches for
+// the last secret it used.
+func (st *scratch) signature(secret string, date []byte) {
 	canonicalHash := st.hexSHA256(st.buf)
 	if st.macInner == nil || st.macKey != secret {
 		st.setMACKey(secret)
@@ -95,7 +96,6 @@ func (st *scratch) signature(secret string, date []byte, sig *[2 * sha256.Size]b
 	st.restore(st.macOuter)
 	st.sha.Write(st.sum[:])
 	st.sha.Sum(st.sum[:0])
-	hex.Encode(sig[:], st.sum[:])
 }
 
 // setMACKey caches the SHA-256 states after absorbing the HMAC key XOR ipad and XOR
@@ -104,10 +104,15 @@ func (st *scratch) setMACKey(secret string) {
 	const blockSize = 64
 	key := append(st.out[:0], make([]byte, blockSize)...)
 	if len(secret) > blockSize {
+		// A long key is replaced by its digest, fed through key to avoid a copy.
 		st.sha.Reset()
-		st.sha.Write(append(key[:0], secret...))
-		key = st.sha.Sum(key[:0])
-		key = append(key, make([]byte, blockSize-len(key))...)
+		for rest := secret; rest != ""; {
+			n := copy(key, rest)
+			st.sha.Write(key[:n])
+			rest = rest[n:]
+		}
+		clear(key)
+		st.sha.Sum(key[:0])
 	} else {
 		copy(key, secret)
 	}

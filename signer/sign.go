@@ -1,7 +1,7 @@
 package signer
 
 import (
-	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"time"
@@ -50,8 +50,7 @@ func Sign(req *http.Request, body []byte, creds Credentials, t time.Time) error 
 	st.buf = append(st.buf, '\n')
 	st.appendPayloadHash(info.payload, body, p.unsigned)
 
-	var sig [2 * sha256.Size]byte
-	st.signature(creds.SecretKey, p.date[:], &sig)
+	st.signature(creds.SecretKey, p.date[:])
 
 	// One string holds the date and the Authorization value.
 	a := append(st.out[:0], p.date[:]...)
@@ -60,7 +59,7 @@ func Sign(req *http.Request, body []byte, creds Credentials, t time.Time) error 
 	a = append(a, ", SignedHeaders="...)
 	a = append(a, st.buf[listStart:listEnd]...)
 	a = append(a, ", Signature="...)
-	a = append(a, sig[:]...)
+	a = hex.AppendEncode(a, st.sum[:])
 	dateAndAuth := string(a)
 	st.out = a[:0]
 

@@ -3,6 +3,7 @@ package signer
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"strings"
@@ -94,8 +95,9 @@ func Verify(req *http.Request, body []byte, creds Credentials, now time.Time, ma
 		st.appendBodyHash(body)
 	}
 
+	st.signature(creds.SecretKey, []byte(date))
 	var sig [2 * sha256.Size]byte
-	st.signature(creds.SecretKey, []byte(date), &sig)
+	hex.Encode(sig[:], st.sum[:])
 	if !hmac.Equal(sig[:], []byte(auth.signature)) {
 		return fmt.Errorf("%w: Verify: the request differs from the one signed (verifier's canonical request SHA-256 %s, SignedHeaders %q)",
 			ErrSignatureMismatch, st.hex[:], auth.signedHeaders)
@@ -152,6 +154,7 @@ func parseAuthorization(values []string) (authorization, error) {
 	return a, nil
 }
 
+// isLowerHex reports whether s is n lower-case hex digits.
 func isLowerHex(s string, n int) bool {
 	if len(s) != n {
 		return false
