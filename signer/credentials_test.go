@@ -12,10 +12,10 @@ import (
 func TestCredentialsRedaction(t *testing.T) {
 	t.Parallel()
 	const (
-		ak     = "HPUAXXXXXXXXXXXXXXXX"
+		ak     = "HPUABCDEFGHIJKLMNOPQ"
 		sk     = "SuperSecretKeyValue0123456789"
 		token  = "TemporaryTokenValue+/=="
-		akTail = "XXXXXXXXXXXXXXXX"
+		akTail = "BCDEFGHIJKLMNOPQ"
 	)
 	full := Credentials{AccessKey: ak, SecretKey: sk, SecurityToken: token}
 	type embeds struct {

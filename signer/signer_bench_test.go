@@ -31,7 +31,7 @@ func benchRequest(b *testing.B, method, url string, body []byte) *http.Request {
 }
 
 func benchSign(b *testing.B, req *http.Request, body []byte) {
-	creds := Credentials{AccessKey: "HPUAXXXXXXXXXXXXXXXX", SecretKey: "SKSKSKSKSKSKSKSKSKSKSKSKSKSKSKSKSKSKSKSK"}
+	creds := Credentials{AccessKey: "HPUABCDEFGHIJKLMNOPQ", SecretKey: "SKSKSKSKSKSKSKSKSKSKSKSKSKSKSKSKSKSKSKSK"}
 	t := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	b.ReportAllocs()
 	for b.Loop() {
