@@ -80,16 +80,12 @@ func (t *Transport) signedClone(req *http.Request) (*http.Request, error) {
 		return nil, err
 	}
 
-	out := req.Clone(req.Context())
-	if out.Header == nil {
-		out.Header = make(http.Header)
-	}
-	for key := range out.Header {
-		if strings.EqualFold(key, headerAuthorization) || strings.EqualFold(key, headerDate) ||
-			strings.EqualFold(key, headerContentSHA256) {
-			delete(out.Header, key)
-		}
-	}
+	// Signing changes only the header: a shallow copy of req with its own header
+	// (as http.Request.WithContext copies) is all the clone needs; the URL and the
+	// rest are shared with req, read-only.
+	out := new(http.Request)
+	*out = *req
+	out.Header = headerForSigning(req.Header)
 	if t.ProjectID != "" {
 		out.Header.Set(headerProjectID, t.ProjectID)
 	}
@@ -134,4 +130,30 @@ func replayBody(req *http.Request) ([]byte, error) {
 		return nil, fmt.Errorf("%w: Transport: reading the body from GetBody: %w", ErrBodyNotReplayable, err)
 	}
 	return body, nil
+}
+
+// headerForSigning copies h, values included (in one backing array, as
+// http.Header.Clone does), without the Authorization, X-Sdk-Date and
+// X-Sdk-Content-Sha256 that Sign sets, with room for the headers Sign adds.
+func headerForSigning(h http.Header) http.Header {
+	nv := 0
+	for _, vv := range h {
+		nv += len(vv)
+	}
+	sv := make([]string, nv)
+	out := make(http.Header, len(h)+3)
+	for key, vv := range h {
+		if strings.EqualFold(key, headerAuthorization) || strings.EqualFold(key, headerDate) ||
+			strings.EqualFold(key, headerContentSHA256) {
+			continue
+		}
+		if vv == nil {
+			out[key] = nil
+			continue
+		}
+		n := copy(sv, vv)
+		out[key] = sv[:n:n]
+		sv = sv[n:]
+	}
+	return out
 }

@@ -44,6 +44,15 @@ func ParseTime(b []byte) (time.Time, error) {
 	if len(b) == 0 || string(b) == "null" {
 		return time.Time{}, nil
 	}
+	// Unix milliseconds, a number or a plain numeric string: the common case, parsed
+	// without allocating.
+	digits := b
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' {
+		digits = b[1 : len(b)-1]
+	}
+	if ms, ok := parseMillis(digits); ok {
+		return time.UnixMilli(ms).UTC(), nil
+	}
 	if b[0] == '"' {
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
@@ -56,6 +65,21 @@ func ParseTime(b []byte) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("time %.40s: not Unix milliseconds", b)
 	}
 	return time.UnixMilli(ms).UTC(), nil
+}
+
+// parseMillis parses 1 to 18 decimal digits (no sign, no spaces) without allocating.
+func parseMillis(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var v int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int64(c-'0')
+	}
+	return v, true
 }
 
 func parseTimeString(s string) (time.Time, error) {
