@@ -219,8 +219,10 @@ func (e *ValidationError) Is(target error) bool { return target == ErrInvalidReq
 
 // Op names an operation of a service, for errors and validation.
 type Op struct {
+	// Service is the client's service, e.g. "css".
 	Service string
-	Name    string
+	// Name is the operation name, e.g. "ListLogBackups".
+	Name string
 }
 
 // Invalid returns a ValidationError for field.
