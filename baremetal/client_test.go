@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/hcloudlogs/hcloudlogs-go/fakeclock"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
 )
 
@@ -30,41 +31,6 @@ const (
 )
 
 var testCreds = signer.Credentials{AccessKey: "HPUATESTACCESSKEY001", SecretKey: "testSecretKeyForTheBareMetalClient0123456"}
-
-// fakeClock is a Clock whose Sleep returns at once and moves the time on, recording
-// every sleep.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	sleeps []time.Duration
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Now()}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.sleeps = append(c.sleeps, d)
-	c.now = c.now.Add(d)
-	return nil
-}
-
-func (c *fakeClock) Sleeps() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]time.Duration(nil), c.sleeps...)
-}
 
 // seenRequest is one request the mock received.
 type seenRequest struct {
@@ -79,7 +45,7 @@ type seenRequest struct {
 // mockAPI is an httpmock transport under the real signer and retry stack that records
 // every request and answers with respond.
 type mockAPI struct {
-	clock   *fakeClock
+	clock   *fakeclock.Clock
 	respond func(n int, r *seenRequest) *http.Response
 	mu      sync.Mutex
 	seen    []seenRequest
@@ -88,7 +54,7 @@ type mockAPI struct {
 // newMockClient returns a client whose requests reach respond (n counts from 0).
 func newMockClient(t *testing.T, respond func(n int, r *seenRequest) *http.Response) (*Client, *mockAPI) {
 	t.Helper()
-	m := &mockAPI{clock: newFakeClock(), respond: respond}
+	m := &mockAPI{clock: fakeclock.New(time.Now()), respond: respond}
 	mt := httpmock.NewMockTransport()
 	mt.RegisterNoResponder(m.roundTrip)
 	c, err := New(Config{

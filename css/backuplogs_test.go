@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hcloudlogs/hcloudlogs-go/css"
+	"github.com/hcloudlogs/hcloudlogs-go/fakeclock"
 )
 
 // job is a record of the scripted job list.
@@ -158,7 +159,7 @@ func TestBackupLogs(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			clock := newStepClock()
+			clock := fakeclock.New(time.Now().UTC().Truncate(time.Millisecond))
 			start := clock.Now()
 			c, m := newClientAt(t, clock, script(t, start, tc.lists...))
 			req := &css.CreateLogBackupRequest{ClusterID: testCluster}
@@ -206,7 +207,7 @@ func TestBackupLogsDeadline(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			clock := newStepClock()
+			clock := fakeclock.New(time.Now().UTC().Truncate(time.Millisecond))
 			start := clock.Now()
 			deadline := start.Add(20 * time.Second)
 			ctx, cancel := context.WithDeadline(context.Background(), deadline)

@@ -1,7 +1,6 @@
 package css_test
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hcloudlogs/hcloudlogs-go/css"
+	"github.com/hcloudlogs/hcloudlogs-go/fakeclock"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
 )
 
@@ -26,31 +26,6 @@ const (
 	// clusterPath is the path prefix every operation on testCluster uses.
 	clusterPath = "/v1.0/" + testProject + "/clusters/" + testCluster
 )
-
-// stepClock advances by every sleep instead of sleeping, and records the sleeps.
-type stepClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	sleeps []time.Duration
-}
-
-func newStepClock() *stepClock { return &stepClock{now: time.Now().UTC().Truncate(time.Millisecond)} }
-
-func (c *stepClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-
-func (c *stepClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	c.sleeps = append(c.sleeps, d)
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-	return ctx.Err()
-}
-
-func (c *stepClock) Sleeps() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]time.Duration(nil), c.sleeps...)
-}
 
 // sent is one request as the mock server received it.
 type sent struct {
@@ -70,7 +45,7 @@ type handler func(req *http.Request, n int) *http.Response
 // mock is an httpmock transport under the real signer and retry stack that records
 // and verifies every request.
 type mock struct {
-	clock *stepClock
+	clock *fakeclock.Clock
 	mu    sync.Mutex
 	reqs  []sent
 }
@@ -78,11 +53,11 @@ type mock struct {
 // newClient returns a client for region ap-southeast-1 whose requests h answers.
 func newClient(t *testing.T, h handler) (*css.Client, *mock) {
 	t.Helper()
-	return newClientAt(t, newStepClock(), h)
+	return newClientAt(t, fakeclock.New(time.Now().UTC().Truncate(time.Millisecond)), h)
 }
 
 // newClientAt is newClient with the client's clock.
-func newClientAt(t *testing.T, clock *stepClock, h handler) (*css.Client, *mock) {
+func newClientAt(t *testing.T, clock *fakeclock.Clock, h handler) (*css.Client, *mock) {
 	t.Helper()
 	m := &mock{clock: clock}
 	mt := httpmock.NewMockTransport()

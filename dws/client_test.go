@@ -16,6 +16,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/hcloudlogs/hcloudlogs-go/dws"
+	"github.com/hcloudlogs/hcloudlogs-go/fakeclock"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
 )
 
@@ -30,21 +31,6 @@ const (
 	testCluster = "a07cb2f7-b17e-4d95-923b-a33d0c884d37"
 )
 
-// fakeClock advances by every sleep instead of sleeping, so retries cost no time.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-	return ctx.Err()
-}
-
 // seen is one request as the mock server received it.
 type seen struct {
 	method, path, rawPath, query string
@@ -56,7 +42,7 @@ type seen struct {
 // mockServer answers with scripted replies (the last one repeats) and records every
 // request with the result of verifying its signature.
 type mockServer struct {
-	clock   *fakeClock
+	clock   *fakeclock.Clock
 	mu      sync.Mutex
 	replies []httpmock.Responder
 	reqs    []seen
@@ -91,7 +77,7 @@ func (s *mockServer) requests() []seen {
 // to a mock answering replies in turn.
 func newMock(t *testing.T, replies ...httpmock.Responder) (*dws.Client, *mockServer) {
 	t.Helper()
-	clk := &fakeClock{now: time.Date(2022, 10, 31, 9, 30, 0, 0, time.UTC)}
+	clk := fakeclock.New(time.Date(2022, 10, 31, 9, 30, 0, 0, time.UTC))
 	srv := &mockServer{clock: clk, replies: replies}
 	mt := httpmock.NewMockTransport()
 	mt.RegisterNoResponder(srv.respond)

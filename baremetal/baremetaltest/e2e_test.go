@@ -17,6 +17,7 @@ import (
 
 	"github.com/hcloudlogs/hcloudlogs-go/baremetal"
 	"github.com/hcloudlogs/hcloudlogs-go/baremetal/baremetaltest"
+	"github.com/hcloudlogs/hcloudlogs-go/fakeclock"
 )
 
 // newClient returns a client for srv that retries quickly and closes its idle
@@ -55,7 +56,7 @@ func checkArchive(t *testing.T, b []byte) (string, int64) {
 
 func TestEndToEndOperations(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := fakeclock.New(time.Date(2025, 3, 20, 2, 48, 6, 0, time.UTC))
 	srv := baremetaltest.NewServer(baremetaltest.WithClock(clock), baremetaltest.WithArchiveSize(300_000))
 	defer srv.Close()
 	serial := srv.AddServer("srv-1")
@@ -102,7 +103,7 @@ func TestEndToEndOperations(t *testing.T) {
 
 func TestEndToEndExportAndDownload(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := fakeclock.New(time.Date(2025, 3, 20, 2, 48, 6, 0, time.UTC))
 	const size = 5<<20 + 3
 	srv := baremetaltest.NewServer(baremetaltest.WithClock(clock), baremetaltest.WithExportDuration(10*time.Second),
 		baremetaltest.WithArchiveSize(size))
@@ -163,7 +164,7 @@ func TestEndToEndRetries(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			clock := newFakeClock()
+			clock := fakeclock.New(time.Date(2025, 3, 20, 2, 48, 6, 0, time.UTC))
 			srv := baremetaltest.NewServer(baremetaltest.WithClock(clock), baremetaltest.WithArchiveSize(50_000))
 			defer srv.Close()
 			inj, err := srv.InjectFault(tt.fault)
@@ -194,7 +195,7 @@ func calls(route string) int {
 
 func TestEndToEndRetriesExhausted(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := fakeclock.New(time.Date(2025, 3, 20, 2, 48, 6, 0, time.UTC))
 	srv := baremetaltest.NewServer(baremetaltest.WithClock(clock))
 	defer srv.Close()
 	_, err := srv.InjectFault(baremetaltest.Fault{Route: baremetaltest.RouteExportLogs, Status: http.StatusTooManyRequests,
@@ -285,7 +286,7 @@ func TestEndToEndWrongSecret(t *testing.T) {
 
 func TestEndToEndToken(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := fakeclock.New(time.Date(2025, 3, 20, 2, 48, 6, 0, time.UTC))
 	srv := baremetaltest.NewServer(baremetaltest.WithAuthToken("iam-token-123"), baremetaltest.WithClock(clock),
 		baremetaltest.WithArchiveSize(20_000))
 	defer srv.Close()
@@ -318,7 +319,7 @@ func TestEndToEndToken(t *testing.T) {
 
 func TestEndToEndEscapedIDs(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := fakeclock.New(time.Date(2025, 3, 20, 2, 48, 6, 0, time.UTC))
 	srv := baremetaltest.NewServer(baremetaltest.WithClock(clock), baremetaltest.WithExportDuration(0))
 	defer srv.Close()
 	c := newClient(t, srv)

@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,38 +19,11 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/hcloudlogs/hcloudlogs-go/baremetal/baremetaltest"
+	"github.com/hcloudlogs/hcloudlogs-go/fakeclock"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// fakeClock is a Clock whose Sleep returns at once and moves the time on.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{now: time.Date(2025, 3, 20, 2, 48, 6, 0, time.UTC)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.Advance(d)
-	return nil
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // rawReply is a response as it came over the wire.
 type rawReply struct {
@@ -97,7 +69,7 @@ func decodeWire(t *testing.T, b []byte) wireExport {
 
 func TestServerExportLifecycle(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := fakeclock.New(time.Date(2025, 3, 20, 2, 48, 6, 0, time.UTC))
 	srv := baremetaltest.NewServer(baremetaltest.WithClock(clock), baremetaltest.WithExportDuration(4*time.Second))
 	defer srv.Close()
 	path := exportsPath(srv, "srv-1")
@@ -134,7 +106,7 @@ func TestServerExportLifecycle(t *testing.T) {
 
 func TestServerExportCompletesAtOnce(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := fakeclock.New(time.Date(2025, 3, 20, 2, 48, 6, 0, time.UTC))
 	srv := baremetaltest.NewServer(baremetaltest.WithClock(clock), baremetaltest.WithExportDuration(0))
 	defer srv.Close()
 	r := rawDo(t, srv, clock.Now(), http.MethodPost, exportsPath(srv, "srv-1"), "")
@@ -146,7 +118,7 @@ func TestServerExportCompletesAtOnce(t *testing.T) {
 
 func TestServerDownload(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := fakeclock.New(time.Date(2025, 3, 20, 2, 48, 6, 0, time.UTC))
 	const size = 100_000
 	srv := baremetaltest.NewServer(baremetaltest.WithClock(clock), baremetaltest.WithArchiveSize(size))
 	defer srv.Close()
@@ -189,7 +161,7 @@ func TestServerDownload(t *testing.T) {
 
 func TestServerDownloadUnregisteredServer(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := fakeclock.New(time.Date(2025, 3, 20, 2, 48, 6, 0, time.UTC))
 	srv := baremetaltest.NewServer(baremetaltest.WithClock(clock), baremetaltest.WithExportDuration(0),
 		baremetaltest.WithArchiveSize(10))
 	defer srv.Close()
@@ -214,7 +186,7 @@ func TestServerDownloadUnregisteredServer(t *testing.T) {
 
 func TestServerErrors(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := fakeclock.New(time.Date(2025, 3, 20, 2, 48, 6, 0, time.UTC))
 	srv := baremetaltest.NewServer(baremetaltest.WithClock(clock))
 	defer srv.Close()
 	path := exportsPath(srv, "srv-1")

@@ -1,8 +1,6 @@
 package csstest_test
 
 import (
-	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,6 +9,7 @@ import (
 
 	"github.com/hcloudlogs/hcloudlogs-go/css"
 	"github.com/hcloudlogs/hcloudlogs-go/css/csstest"
+	"github.com/hcloudlogs/hcloudlogs-go/fakeclock"
 )
 
 func TestMain(m *testing.M) {
@@ -22,32 +21,10 @@ const (
 	clusterB = "9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d"
 )
 
-// testClock is a settable clock whose Sleep advances it instead of waiting, so the
-// client's retries and polls cost no real time.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newTestClock() *testClock { return &testClock{now: time.Now().UTC().Truncate(time.Millisecond)} }
-
-func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-
-func (c *testClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.Advance(d)
-	return ctx.Err()
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // setup starts a server on a test clock with cluster A and returns a client for it.
-func setup(t *testing.T, opts ...csstest.Option) (*csstest.Server, *css.Client, *testClock) {
+func setup(t *testing.T, opts ...csstest.Option) (*csstest.Server, *css.Client, *fakeclock.Clock) {
 	t.Helper()
-	clock := newTestClock()
+	clock := fakeclock.New(time.Now().UTC().Truncate(time.Millisecond))
 	srv := csstest.NewServer(append([]csstest.Option{csstest.WithClock(clock), csstest.WithLogf(t.Logf)}, opts...)...)
 	t.Cleanup(srv.Close)
 	srv.AddCluster(clusterA)

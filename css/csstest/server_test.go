@@ -14,12 +14,13 @@ import (
 
 	"github.com/hcloudlogs/hcloudlogs-go/css"
 	"github.com/hcloudlogs/hcloudlogs-go/css/csstest"
+	"github.com/hcloudlogs/hcloudlogs-go/fakeclock"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
 )
 
 // raw sends a signed request to srv, bypassing the client's validation, and returns
 // the status, the decoded JSON body (nil when empty) and the request ID.
-func raw(t *testing.T, srv *csstest.Server, clock *testClock, method, pathAndQuery string, body []byte) (int, map[string]any, string) {
+func raw(t *testing.T, srv *csstest.Server, clock *fakeclock.Clock, method, pathAndQuery string, body []byte) (int, map[string]any, string) {
 	t.Helper()
 	req, err := http.NewRequest(method, srv.URL+pathAndQuery, bytes.NewReader(body))
 	require.NoError(t, err)

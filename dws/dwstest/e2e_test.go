@@ -14,30 +14,8 @@ import (
 
 	"github.com/hcloudlogs/hcloudlogs-go/dws"
 	"github.com/hcloudlogs/hcloudlogs-go/dws/dwstest"
+	"github.com/hcloudlogs/hcloudlogs-go/fakeclock"
 )
-
-// fakeClock advances by every sleep instead of sleeping. Shared by the client (retry
-// waits, signature dates) and the server (signature checks), it keeps long Retry-After
-// waits instant and signatures valid.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{now: time.Now().UTC().Truncate(time.Second)} }
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.advance(d)
-	return ctx.Err()
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // seeded is the record the end-to-end tests seed and expect back.
 var seeded = dws.AuditLogRecord{
@@ -54,7 +32,7 @@ var seeded = dws.AuditLogRecord{
 // its one record, and returns both.
 func newE2E(t *testing.T, opts ...dwstest.Option) (*dwstest.Server, *dws.Client) {
 	t.Helper()
-	clk := newFakeClock()
+	clk := fakeclock.New(time.Now().UTC().Truncate(time.Second))
 	srv := dwstest.NewServer(append([]dwstest.Option{dwstest.WithClock(clk), dwstest.WithLogf(t.Logf)}, opts...)...)
 	t.Cleanup(srv.Close)
 	srv.AddAuditLogRecord(clusterA, seeded)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hcloudlogs/hcloudlogs-go/dws"
 	"github.com/hcloudlogs/hcloudlogs-go/dws/dwstest"
+	"github.com/hcloudlogs/hcloudlogs-go/fakeclock"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
 )
 
@@ -215,7 +216,7 @@ func TestServerTokenMode(t *testing.T) {
 
 func TestServerConfig(t *testing.T) {
 	t.Parallel()
-	clk := newFakeClock()
+	clk := fakeclock.New(time.Now().UTC().Truncate(time.Second))
 	srv := dwstest.NewServer(dwstest.WithClock(clk))
 	t.Cleanup(srv.Close)
 	cfg := srv.Config()
@@ -241,8 +242,8 @@ func TestServerConfig(t *testing.T) {
 // ahead.
 func TestServerClockJudgesSignatures(t *testing.T) {
 	t.Parallel()
-	clk := newFakeClock()
-	clk.advance(24 * time.Hour)
+	clk := fakeclock.New(time.Now().UTC().Truncate(time.Second))
+	clk.Advance(24 * time.Hour)
 	srv := dwstest.NewServer(dwstest.WithClock(clk))
 	t.Cleanup(srv.Close)
 	srv.AddCluster(clusterA)

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hcloudlogs/hcloudlogs-go/fakeclock"
 	"github.com/hcloudlogs/hcloudlogs-go/hss"
 	"github.com/hcloudlogs/hcloudlogs-go/hss/hsstest"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
@@ -32,7 +33,7 @@ func newClient(t *testing.T, srv *hsstest.Server, mutate ...func(*hss.Config)) *
 
 func TestClientListBackupTasks(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := fakeclock.New(time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC))
 	srv := newServer(t, hsstest.WithClock(clock))
 	base := clock.Now().Add(-time.Hour)
 	seedTasks(srv, base, 4)
@@ -91,7 +92,7 @@ func TestClientBackupTasksIterator(t *testing.T) {
 
 func TestClientHostBackups(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := fakeclock.New(time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC))
 	srv := newServer(t, hsstest.WithClock(clock))
 	now := clock.Now()
 	for i := range 23 {
@@ -130,7 +131,7 @@ func TestClientHostBackups(t *testing.T) {
 
 func TestClientRestoreBackup(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := fakeclock.New(time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC))
 	srv := newServer(t, hsstest.WithClock(clock), hsstest.WithRestoreDuration(time.Minute))
 	srv.AddHostBackup("host-1", hss.HostBackup{BackupID: "bk-1", BackupName: "autobk_9"})
 	c := newClient(t, srv)
@@ -201,7 +202,7 @@ func TestClientRetriesInjectedFaults(t *testing.T) {
 		} {
 			t.Run(route+"/"+strconv.Itoa(fault.Status), func(t *testing.T) {
 				t.Parallel()
-				clock := newFakeClock()
+				clock := fakeclock.New(time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC))
 				srv := newServer(t, hsstest.WithClock(clock), hsstest.WithRestoreDuration(0))
 				srv.AddHostBackup("host-1", hss.HostBackup{BackupID: "bk-1", BackupName: "autobk_1"})
 				fault.Route = route
@@ -218,7 +219,7 @@ func TestClientRetriesInjectedFaults(t *testing.T) {
 		}
 		t.Run(route+"/exhausted", func(t *testing.T) {
 			t.Parallel()
-			clock := newFakeClock()
+			clock := fakeclock.New(time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC))
 			srv := newServer(t, hsstest.WithClock(clock))
 			srv.AddHostBackup("host-1", hss.HostBackup{BackupID: "bk-1"})
 			_, err := srv.InjectFault(hsstest.Fault{Route: route, Status: 429, Code: "APIG.0308", Message: "throttled"})

@@ -3,37 +3,17 @@ package hsstest_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/fakeclock"
 	"github.com/hcloudlogs/hcloudlogs-go/hss"
 	"github.com/hcloudlogs/hcloudlogs-go/hss/hsstest"
 )
 
-// fakeClock is an hss.Clock that advances only when told to, or by the waits a client
-// asks of it (retries), so that nothing sleeps.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-
-func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.Advance(d)
-	return ctx.Err()
-}
-
 // The fake serves seeded tasks and runs restores; with a fake clock shared by server
 // and client, a test moves time forward instead of sleeping.
 func ExampleNewServer() {
-	clock := newFakeClock()
+	clock := fakeclock.New(time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC))
 	srv := hsstest.NewServer(hsstest.WithClock(clock), hsstest.WithRestoreDuration(time.Minute))
 	defer srv.Close()
 	srv.AddHostBackup("host-1", hss.HostBackup{BackupID: "bk-1", BackupName: "autobk_9"})

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hcloudlogs/hcloudlogs-go/fakeclock"
 	"github.com/hcloudlogs/hcloudlogs-go/hss"
 	"github.com/hcloudlogs/hcloudlogs-go/hss/hsstest"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
@@ -110,7 +111,7 @@ func seedTasks(srv *hsstest.Server, base time.Time, n int) {
 
 func TestListBackupTasksWire(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := fakeclock.New(time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC))
 	srv := newServer(t, hsstest.WithClock(clock))
 	base := clock.Now().Add(-time.Hour)
 	seedTasks(srv, base, 4)
@@ -147,7 +148,7 @@ func TestListBackupTasksWire(t *testing.T) {
 
 func TestListBackupTasksQuery(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := fakeclock.New(time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC))
 	srv := newServer(t, hsstest.WithClock(clock))
 	// 30 tasks, one every 12 hours back from now: task i started i*12 h ago.
 	for i := range 30 {
@@ -250,7 +251,7 @@ func TestListQueryValidation(t *testing.T) {
 
 func TestListHostBackupsWire(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := fakeclock.New(time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC))
 	srv := newServer(t, hsstest.WithClock(clock))
 	now := clock.Now()
 	srv.AddHostBackup("host-1", hss.HostBackup{BackupID: "bk-old", BackupName: "autobk_1", CreatedAt: now.Add(-48 * time.Hour), Tag: 1})
@@ -316,7 +317,7 @@ func TestListHostBackupsWire(t *testing.T) {
 
 func TestRestoreBackupWire(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := fakeclock.New(time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC))
 	srv := newServer(t, hsstest.WithClock(clock), hsstest.WithRestoreDuration(10*time.Second))
 	srv.AddHostBackup("host-1", hss.HostBackup{BackupID: "bk-1", BackupName: "autobk_9"})
 	srv.AddBackupTask(hss.BackupTask{HostID: "srv-1", HostName: "ecs-target", BackupName: "old", Status: hss.TaskStatusSuccess,

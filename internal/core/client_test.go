@@ -19,37 +19,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hcloudlogs/hcloudlogs-go/fakeclock"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
 )
 
 var testCreds = signer.Credentials{AccessKey: "HPUATESTACCESSKEY001", SecretKey: "s3cr3t-SECRET-key-that-must-never-leak", SecurityToken: "sEcUrItY-tOkEn-never-leak"}
 
 const testProject = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
-
-// fakeClock advances by every sleep instead of sleeping, and records the sleeps.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	sleeps []time.Duration
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{now: time.Now().UTC()} }
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	c.sleeps = append(c.sleeps, d)
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-	return ctx.Err()
-}
-
-func (c *fakeClock) Sleeps() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]time.Duration(nil), c.sleeps...)
-}
 
 // seen is one request as the mock server received it, with its verification result.
 type seen struct {
@@ -112,13 +88,13 @@ func fail(err error) func(*http.Request) (*http.Response, error) {
 type fixture struct {
 	client *Client
 	srv    *server
-	clock  *fakeClock
+	clock  *fakeclock.Clock
 	logs   *bytes.Buffer
 }
 
 func newFixture(t *testing.T, mutate func(*Config), replies ...func(*http.Request) (*http.Response, error)) *fixture {
 	t.Helper()
-	clk := newFakeClock()
+	clk := fakeclock.New(time.Now().UTC())
 	srv := &server{t: t, clock: clk, replies: replies}
 	mt := httpmock.NewMockTransport()
 	mt.RegisterNoResponder(srv.respond)

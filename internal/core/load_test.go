@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hcloudlogs/hcloudlogs-go/fakeclock"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
 )
 
@@ -120,7 +121,7 @@ const fileCreds = "[basic]\nak = FILE-AK\nsk = file-sk\nproject_id = file-projec
 
 func TestLoadConfigEachSourceAlone(t *testing.T) {
 	t.Parallel()
-	clk := newFakeClock()
+	clk := fakeclock.New(time.Now().UTC())
 	md := newMetadataServer(t, clk)
 	for _, tc := range []struct {
 		name  string
@@ -402,7 +403,7 @@ func closedAddress(t *testing.T) string {
 
 func TestLoadConfigMissingDefaultFilesAreSkipped(t *testing.T) {
 	t.Parallel()
-	clk := newFakeClock()
+	clk := fakeclock.New(time.Now().UTC())
 	md := newMetadataServer(t, clk)
 	cfg, err := LoadConfig(context.Background(), hermetic(t, env{EnvRegion: "r-1"}, "", WithMetadataEndpoint(md.URL), WithClock(clk))...)
 	require.NoError(t, err, "no ~/.huaweicloud/credentials nor regions.yaml: on to the metadata service")
@@ -482,7 +483,7 @@ HSS:
 
 func TestLoadConfigMetadataCredentialsSignRequests(t *testing.T) {
 	t.Parallel()
-	clk := newFakeClock()
+	clk := fakeclock.New(time.Now().UTC())
 	md := newMetadataServer(t, clk)
 	cfg, err := LoadConfig(context.Background(), hermetic(t, env{EnvRegion: "ap-southeast-1", EnvProjectID: testProject}, "",
 		WithMetadataEndpoint(md.URL), WithClock(clk))...)

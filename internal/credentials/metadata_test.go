@@ -14,18 +14,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hcloudlogs/hcloudlogs-go/fakeclock"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
 )
-
-// testClock is a settable clock.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-
-func (c *testClock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
 
 var t0 = time.Date(2025, 3, 1, 8, 0, 0, 0, time.UTC)
 
@@ -33,7 +24,7 @@ var t0 = time.Date(2025, 3, 1, 8, 0, 0, 0, time.UTC)
 // keys valid for an hour of the test clock, numbered AK-1, AK-2...
 type fakeMetadata struct {
 	t     *testing.T
-	clock *testClock
+	clock *fakeclock.Clock
 
 	mu          sync.Mutex
 	tokenStatus int    // reply to PUT; 0 means 200 with a new token
@@ -47,7 +38,7 @@ type fakeMetadata struct {
 	tokensSeen  []string
 }
 
-func newFakeMetadata(t *testing.T, clock *testClock) (*fakeMetadata, *httptest.Server) {
+func newFakeMetadata(t *testing.T, clock *fakeclock.Clock) (*fakeMetadata, *httptest.Server) {
 	f := &fakeMetadata{t: t, clock: clock}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
@@ -130,7 +121,7 @@ func creds(n int) signer.Credentials {
 
 func TestMetadataFetchesWithSessionTokenAndCaches(t *testing.T) {
 	t.Parallel()
-	clk := &testClock{now: t0}
+	clk := fakeclock.New(t0)
 	f, srv := newFakeMetadata(t, clk)
 	m := NewMetadata(srv.URL+"/", srv.Client(), clk.Now)
 	assert.Equal(t, srv.URL, m.Endpoint())
@@ -152,7 +143,7 @@ func TestMetadataFetchesWithSessionTokenAndCaches(t *testing.T) {
 
 func TestMetadataRefreshesWithinTenMinutesOfExpiry(t *testing.T) {
 	t.Parallel()
-	clk := &testClock{now: t0}
+	clk := fakeclock.New(t0)
 	f, srv := newFakeMetadata(t, clk)
 	m := NewMetadata(srv.URL, srv.Client(), clk.Now)
 	_, err := m.Retrieve(context.Background())
@@ -173,7 +164,7 @@ func TestMetadataWithoutTokenAPI(t *testing.T) {
 	for _, status := range []int{http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusServiceUnavailable} {
 		t.Run(strconv.Itoa(status), func(t *testing.T) {
 			t.Parallel()
-			clk := &testClock{now: t0}
+			clk := fakeclock.New(t0)
 			f, srv := newFakeMetadata(t, clk)
 			f.tokenStatus = status
 			got, err := NewMetadata(srv.URL, srv.Client(), clk.Now).Retrieve(context.Background())
@@ -182,7 +173,7 @@ func TestMetadataWithoutTokenAPI(t *testing.T) {
 			assert.Equal(t, []string{""}, f.tokensSeen, "no X-Metadata-Token without a token")
 		})
 	}
-	clk := &testClock{now: t0}
+	clk := fakeclock.New(t0)
 	f, srv := newFakeMetadata(t, clk)
 	f.tokenStatus = http.StatusInternalServerError
 	_, err := NewMetadata(srv.URL, srv.Client(), clk.Now).Retrieve(context.Background())
@@ -193,7 +184,7 @@ func TestMetadataWithoutTokenAPI(t *testing.T) {
 
 func TestMetadata401RenewsTheSessionTokenOnce(t *testing.T) {
 	t.Parallel()
-	clk := &testClock{now: t0}
+	clk := fakeclock.New(t0)
 	f, srv := newFakeMetadata(t, clk)
 	f.reject = 1
 	got, err := NewMetadata(srv.URL, srv.Client(), clk.Now).Retrieve(context.Background())
@@ -204,7 +195,7 @@ func TestMetadata401RenewsTheSessionTokenOnce(t *testing.T) {
 	assert.Equal(t, 2, gets)
 	assert.Equal(t, []string{"session-token-1", "session-token-2"}, f.tokensSeen)
 
-	clk2 := &testClock{now: t0}
+	clk2 := fakeclock.New(t0)
 	f, srv = newFakeMetadata(t, clk2)
 	f.reject = 5
 	_, err = NewMetadata(srv.URL, srv.Client(), clk2.Now).Retrieve(context.Background())
@@ -216,7 +207,7 @@ func TestMetadata401RenewsTheSessionTokenOnce(t *testing.T) {
 
 func TestMetadata401WithoutAgencyIsNotRetried(t *testing.T) {
 	t.Parallel()
-	clk := &testClock{now: t0}
+	clk := fakeclock.New(t0)
 	f, srv := newFakeMetadata(t, clk)
 	f.getStatus, f.getBody = http.StatusUnauthorized, `{"message":"Please configure Cloud Service Agency first"}`
 	_, err := NewMetadata(srv.URL, srv.Client(), clk.Now).Retrieve(context.Background())
@@ -242,7 +233,7 @@ func TestMetadataConcurrentCallersShareOneFetch(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			clk := &testClock{now: t0}
+			clk := fakeclock.New(t0)
 			f, srv := newFakeMetadata(t, clk)
 			m := NewMetadata(srv.URL, srv.Client(), clk.Now)
 			if tc.prefetch {
@@ -284,7 +275,7 @@ func TestMetadataConcurrentCallersShareOneFetch(t *testing.T) {
 
 func TestMetadataFailedRefreshKeepsOldKeysUntilExpiry(t *testing.T) {
 	t.Parallel()
-	clk := &testClock{now: t0}
+	clk := fakeclock.New(t0)
 	f, srv := newFakeMetadata(t, clk)
 	m := NewMetadata(srv.URL, srv.Client(), clk.Now)
 	_, err := m.Retrieve(context.Background())
@@ -339,7 +330,7 @@ func TestMetadataBadReplies(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			clk := &testClock{now: t0}
+			clk := fakeclock.New(t0)
 			f, srv := newFakeMetadata(t, clk)
 			f.getStatus = http.StatusOK
 			f.getBody = tc.body
@@ -353,7 +344,7 @@ func TestMetadataBadReplies(t *testing.T) {
 
 func TestMetadataLeaderCancelledWaiterTakesOver(t *testing.T) {
 	t.Parallel()
-	clk := &testClock{now: t0}
+	clk := fakeclock.New(t0)
 	f, srv := newFakeMetadata(t, clk)
 	block, release := releaser(t)
 	f.block = block

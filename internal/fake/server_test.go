@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hcloudlogs/hcloudlogs-go/fakeclock"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/core"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
 )
@@ -45,7 +46,7 @@ func TestNewServer(t *testing.T) {
 
 func TestConfig(t *testing.T) {
 	t.Parallel()
-	clock := newTestClock()
+	clock := fakeclock.New(time.Now())
 	signed := New(Options{Clock: clock})
 	defer signed.Close()
 	assert.Equal(t, core.Config{
@@ -88,7 +89,7 @@ func TestLibraryClientAccepted(t *testing.T) {
 	for _, token := range []string{"", "an-iam-token"} {
 		t.Run(fmt.Sprintf("token=%q", token), func(t *testing.T) {
 			t.Parallel()
-			h := newHarness(t, Options{AuthToken: token, Clock: newTestClock()})
+			h := newHarness(t, Options{AuthToken: token, Clock: fakeclock.New(time.Now())})
 			c := newCoreClient(t, h.srv.Config())
 			var out map[string]string
 			meta, err := c.Do(context.Background(), &core.Call{
@@ -134,7 +135,7 @@ func TestEscapedSlashInPathValue(t *testing.T) {
 
 func TestSignatureRejected(t *testing.T) {
 	t.Parallel()
-	clock := newTestClock()
+	clock := fakeclock.New(time.Now())
 	h := newHarness(t, Options{Clock: clock})
 	wrong := h.srv.Credentials
 	wrong.SecretKey = strings.Repeat("k", 40)
@@ -188,7 +189,7 @@ func TestSignatureRejected(t *testing.T) {
 
 func TestClockSkew(t *testing.T) {
 	t.Parallel()
-	clock := newTestClock()
+	clock := fakeclock.New(time.Now())
 	h := newHarness(t, Options{Clock: clock})
 	req := h.signed(t, http.MethodGet, h.logsPath("c1"), nil)
 	clock.Advance(14 * time.Minute)

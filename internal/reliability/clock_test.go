@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hcloudlogs/hcloudlogs-go/fakeclock"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/core"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/fake"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
@@ -84,7 +85,7 @@ func TestStaleSignatureRefused(t *testing.T) {
 				t.Run(tc.skew.String(), func(t *testing.T) {
 					t.Parallel()
 					signedAt := time.Now().UTC().Truncate(time.Second)
-					clientClock := newFakeClock(signedAt)
+					clientClock := fakeclock.New(signedAt)
 					env := newEnv(t, svc, envOptions{fakeClock: true, tweak: func(cfg *core.Config) {
 						cfg.Clock = clientClock
 					}})

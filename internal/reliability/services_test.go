@@ -17,6 +17,7 @@ import (
 	"github.com/hcloudlogs/hcloudlogs-go/css/csstest"
 	"github.com/hcloudlogs/hcloudlogs-go/dws"
 	"github.com/hcloudlogs/hcloudlogs-go/dws/dwstest"
+	"github.com/hcloudlogs/hcloudlogs-go/fakeclock"
 	"github.com/hcloudlogs/hcloudlogs-go/hss"
 	"github.com/hcloudlogs/hcloudlogs-go/hss/hsstest"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/core"
@@ -332,7 +333,7 @@ type clientEnv struct {
 	rec   *recorder
 	cfg   core.Config
 	ops   []operation
-	clock *fakeClock // nil with the real clock
+	clock *fakeclock.Clock // nil with the real clock
 }
 
 // testSecurityToken is the security token the AK/SK clients send; the fakes do not
@@ -353,7 +354,7 @@ func newEnv(t *testing.T, svc service, o envOptions) *clientEnv {
 	e := &clientEnv{rec: newRecorder(t)}
 	fo := fakeOptions{token: o.token}
 	if o.fakeClock {
-		e.clock = newFakeClock(time.Now())
+		e.clock = fakeclock.New(time.Now())
 		fo.clock = e.clock
 	}
 	srv, cfg := svc.start(t, fo)

@@ -3,53 +3,36 @@ package wait
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/fakeclock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// stepClock records sleeps and advances its time by them instead of sleeping.
-type stepClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	sleeps []time.Duration
-}
-
-func (c *stepClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-
-func (c *stepClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.sleeps = append(c.sleeps, d)
-	c.now = c.now.Add(d)
-	return ctx.Err()
-}
-
 func TestPollBacksOffExponentially(t *testing.T) {
 	t.Parallel()
-	clk := &stepClock{now: time.Unix(0, 0)}
+	clk := fakeclock.New(time.Unix(0, 0))
 	calls := 0
 	err := Poll(context.Background(), Options{MinDelay: time.Second, MaxDelay: 5 * time.Second, Clock: clk},
 		func(context.Context) (bool, error) { calls++; return calls == 6, nil })
 	require.NoError(t, err)
 	assert.Equal(t, 6, calls)
-	assert.Equal(t, []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 5 * time.Second, 5 * time.Second}, clk.sleeps)
+	assert.Equal(t, []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 5 * time.Second, 5 * time.Second}, clk.Sleeps())
 }
 
 func TestPollReturnsCheckError(t *testing.T) {
 	t.Parallel()
 	boom := errors.New("boom")
-	err := Poll(context.Background(), Options{Clock: &stepClock{}}, func(context.Context) (bool, error) { return false, boom })
+	err := Poll(context.Background(), Options{Clock: fakeclock.New(time.Time{})}, func(context.Context) (bool, error) { return false, boom })
 	assert.ErrorIs(t, err, boom)
 }
 
 func TestPollTrimsLastSleepToDeadline(t *testing.T) {
 	t.Parallel()
 	start := time.Now()
-	clk := &stepClock{now: start}
+	clk := fakeclock.New(start)
 	ctx, cancel := context.WithDeadline(context.Background(), start.Add(10*time.Second))
 	defer cancel()
 	calls := 0
@@ -58,9 +41,9 @@ func TestPollTrimsLastSleepToDeadline(t *testing.T) {
 	// The fake clock passes the deadline while the real context is still alive, so Poll
 	// must notice the deadline from the clock and stop.
 	require.ErrorIs(t, err, context.DeadlineExceeded)
-	require.Len(t, clk.sleeps, 2)
-	assert.Equal(t, 4*time.Second, clk.sleeps[0])
-	assert.Equal(t, 6*time.Second-500*time.Millisecond, clk.sleeps[1], "second sleep trimmed to leave time for a last check")
+	require.Len(t, clk.Sleeps(), 2)
+	assert.Equal(t, 4*time.Second, clk.Sleeps()[0])
+	assert.Equal(t, 6*time.Second-500*time.Millisecond, clk.Sleeps()[1], "second sleep trimmed to leave time for a last check")
 	assert.Equal(t, 3, calls, "one last check after the trimmed sleep")
 }
 
