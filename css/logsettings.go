@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/internal/core"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/wire"
 )
 
@@ -144,43 +145,40 @@ func (c *Client) GetLogSettings(ctx context.Context, req *GetLogSettingsRequest)
 	return resp, nil
 }
 
-// logSettingsBody is the JSON body shared by EnableLogBackup and UpdateLogSettings.
-type logSettingsBody struct {
-	Agency          string `json:"agency,omitempty"`
-	LogBasePath     string `json:"log_base_path,omitempty"`
-	LogBucket       string `json:"log_bucket,omitempty"`
-	AutoEnable      *bool  `json:"auto_enable,omitempty"`
-	Period          string `json:"period,omitempty"`
-	IndexPrefix     string `json:"index_prefix,omitempty"`
-	KeepDays        int    `json:"keep_days,omitempty"`
-	TargetClusterID string `json:"target_cluster_id,omitempty"`
+// checkKeepDays refuses a KeepDays below 1; 0 is not sent.
+func checkKeepDays(o core.Op, days int) error {
+	if days != 0 {
+		return o.Min("KeepDays", days, 1)
+	}
+	return nil
 }
 
 // EnableLogBackupRequest turns on log backup, or real-time log collection, for a
-// cluster. Empty fields are not sent.
+// cluster. Empty fields are not sent; the JSON tags name the body fields (ClusterID and
+// Action go in the path and the query).
 type EnableLogBackupRequest struct {
 	// ClusterID is the cluster.
-	ClusterID string
+	ClusterID string `json:"-"`
 	// Action selects the capability; empty means ActionBaseLogCollect (the service's
 	// default, and the query parameter is not sent).
-	Action Action
+	Action Action `json:"-"`
 	// Agency is the IAM agency that lets CSS write to the bucket.
-	Agency string
+	Agency string `json:"agency,omitempty"`
 	// LogBasePath is the path in the bucket.
-	LogBasePath string
+	LogBasePath string `json:"log_base_path,omitempty"`
 	// LogBucket is the OBS bucket.
-	LogBucket string
+	LogBucket string `json:"log_bucket,omitempty"`
 	// AutoEnable turns the daily automatic backup on or off; nil leaves it unsent.
-	AutoEnable *bool
+	AutoEnable *bool `json:"auto_enable,omitempty"`
 	// Period is the daily start time of the automatic backup, e.g. "00:00 GMT+08:00".
-	Period string
+	Period string `json:"period,omitempty"`
 	// IndexPrefix prefixes the target indices; required for ActionRealTimeLogCollect.
-	IndexPrefix string
+	IndexPrefix string `json:"index_prefix,omitempty"`
 	// KeepDays is how long collected logs are kept, at least 1; required for
 	// ActionRealTimeLogCollect.
-	KeepDays int
+	KeepDays int `json:"keep_days,omitempty"`
 	// TargetClusterID receives the logs; required for ActionRealTimeLogCollect.
-	TargetClusterID string
+	TargetClusterID string `json:"target_cluster_id,omitempty"`
 }
 
 // EnableLogBackupResponse is the reply of EnableLogBackup.
@@ -215,26 +213,14 @@ func (c *Client) EnableLogBackup(ctx context.Context, req *EnableLogBackupReques
 			return nil, err
 		}
 	}
-	if req.KeepDays != 0 {
-		if err := o.Min("KeepDays", req.KeepDays, 1); err != nil {
-			return nil, err
-		}
+	if err := checkKeepDays(o, req.KeepDays); err != nil {
+		return nil, err
 	}
 	var q url.Values
 	if req.Action != "" {
 		q = url.Values{"action": {string(req.Action)}}
 	}
-	body := logSettingsBody{
-		Agency:          req.Agency,
-		LogBasePath:     req.LogBasePath,
-		LogBucket:       req.LogBucket,
-		AutoEnable:      req.AutoEnable,
-		Period:          req.Period,
-		IndexPrefix:     req.IndexPrefix,
-		KeepDays:        req.KeepDays,
-		TargetClusterID: req.TargetClusterID,
-	}
-	meta, err := c.do(ctx, op, http.MethodPost, "/logs/open", req.ClusterID, q, body, nil)
+	meta, err := c.do(ctx, op, http.MethodPost, "/logs/open", req.ClusterID, q, req, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -245,23 +231,23 @@ func (c *Client) EnableLogBackup(ctx context.Context, req *EnableLogBackupReques
 // and keep their current value.
 type UpdateLogSettingsRequest struct {
 	// ClusterID is the cluster.
-	ClusterID string
+	ClusterID string `json:"-"`
 	// Agency is the IAM agency that lets CSS write to the bucket.
-	Agency string
+	Agency string `json:"agency,omitempty"`
 	// LogBasePath is the path in the bucket.
-	LogBasePath string
+	LogBasePath string `json:"log_base_path,omitempty"`
 	// LogBucket is the OBS bucket.
-	LogBucket string
+	LogBucket string `json:"log_bucket,omitempty"`
 	// AutoEnable turns the daily automatic backup on or off; nil leaves it unsent.
-	AutoEnable *bool
+	AutoEnable *bool `json:"auto_enable,omitempty"`
 	// Period is the daily start time of the automatic backup, e.g. "00:00 GMT+08:00".
-	Period string
+	Period string `json:"period,omitempty"`
 	// IndexPrefix prefixes the indices of real-time collection.
-	IndexPrefix string
+	IndexPrefix string `json:"index_prefix,omitempty"`
 	// KeepDays is how long collected logs are kept, at least 1; 0 is not sent.
-	KeepDays int
+	KeepDays int `json:"keep_days,omitempty"`
 	// TargetClusterID receives the logs of real-time collection.
-	TargetClusterID string
+	TargetClusterID string `json:"target_cluster_id,omitempty"`
 }
 
 // UpdateLogSettingsResponse is the reply of UpdateLogSettings.
@@ -281,22 +267,10 @@ func (c *Client) UpdateLogSettings(ctx context.Context, req *UpdateLogSettingsRe
 	if req == nil {
 		return nil, c.errNilRequest(op)
 	}
-	if req.KeepDays != 0 {
-		if err := c.c.Op(op).Min("KeepDays", req.KeepDays, 1); err != nil {
-			return nil, err
-		}
+	if err := checkKeepDays(c.c.Op(op), req.KeepDays); err != nil {
+		return nil, err
 	}
-	body := logSettingsBody{
-		Agency:          req.Agency,
-		LogBasePath:     req.LogBasePath,
-		LogBucket:       req.LogBucket,
-		AutoEnable:      req.AutoEnable,
-		Period:          req.Period,
-		IndexPrefix:     req.IndexPrefix,
-		KeepDays:        req.KeepDays,
-		TargetClusterID: req.TargetClusterID,
-	}
-	meta, err := c.do(ctx, op, http.MethodPost, "/logs/settings", req.ClusterID, nil, body, nil)
+	meta, err := c.do(ctx, op, http.MethodPost, "/logs/settings", req.ClusterID, nil, req, nil)
 	if err != nil {
 		return nil, err
 	}
