@@ -4,8 +4,6 @@ import (
 	"context"
 	"iter"
 	"net/http"
-	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/hcloudlogs/hcloudlogs-go/internal/core"
@@ -124,22 +122,9 @@ func (c *Client) listBackupTasks(ctx context.Context, req *ListBackupTasksReques
 	if err := c.validateListBackupTasks(req); err != nil {
 		return nil, false, err
 	}
-	limit, _ := limitOrDefault(c.c.Op(name), req.Limit)
-	q := url.Values{
-		"offset": {strconv.Itoa(req.Offset)},
-		"limit":  {strconv.Itoa(limit)},
-	}
-	if req.EnterpriseProjectID != "" {
-		q.Set("enterprise_project_id", req.EnterpriseProjectID)
-	}
-	if req.Status != "" {
-		q.Set("status", string(req.Status))
-	}
+	q := pagingQuery(req.Offset, req.Limit, req.EnterpriseProjectID, string(req.Status), req.LastDays)
 	if req.ResourceName != "" {
 		q.Set("resource_name", req.ResourceName)
-	}
-	if req.LastDays != 0 {
-		q.Set("last_days", strconv.Itoa(req.LastDays))
 	}
 	var out listBackupTasksWire
 	meta, err := c.c.Do(ctx, &core.Call{

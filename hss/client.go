@@ -13,6 +13,8 @@
 package hss
 
 import (
+	"net/url"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -56,29 +58,40 @@ const (
 // errNilRequest is the validation error of a nil request.
 func errNilRequest(op core.Op) error { return op.Invalid("request", "must not be nil") }
 
-// limitOrDefault validates a page size and returns the one to send.
-func limitOrDefault(op core.Op, limit int) (int, error) {
-	if limit == 0 {
-		return DefaultLimit, nil
-	}
-	if err := op.Range("Limit", limit, MinLimit, MaxLimit); err != nil {
-		return 0, err
-	}
-	return limit, nil
-}
-
 // checkPaging validates the fields every listing shares.
 func checkPaging(op core.Op, offset, limit, lastDays int) error {
 	if err := op.Min("Offset", offset, 0); err != nil {
 		return err
 	}
-	if _, err := limitOrDefault(op, limit); err != nil {
-		return err
+	if limit != 0 {
+		if err := op.Range("Limit", limit, MinLimit, MaxLimit); err != nil {
+			return err
+		}
 	}
 	if lastDays != 0 {
 		return op.Range("LastDays", lastDays, 1, MaxLastDays)
 	}
 	return nil
+}
+
+// pagingQuery is the query every listing sends: offset and limit always (the API
+// requires them; a zero limit sends DefaultLimit), the optional filters they share
+// only when set. The request was validated before.
+func pagingQuery(offset, limit int, enterpriseProjectID, status string, lastDays int) url.Values {
+	if limit == 0 {
+		limit = DefaultLimit
+	}
+	q := url.Values{"offset": {strconv.Itoa(offset)}, "limit": {strconv.Itoa(limit)}}
+	if enterpriseProjectID != "" {
+		q.Set("enterprise_project_id", enterpriseProjectID)
+	}
+	if status != "" {
+		q.Set("status", status)
+	}
+	if lastDays != 0 {
+		q.Set("last_days", strconv.Itoa(lastDays))
+	}
+	return q
 }
 
 // checkText refuses a value longer than max characters or holding a control

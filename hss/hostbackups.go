@@ -4,8 +4,6 @@ import (
 	"context"
 	"iter"
 	"net/http"
-	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/hcloudlogs/hcloudlogs-go/internal/core"
@@ -91,22 +89,9 @@ func (c *Client) listHostBackups(ctx context.Context, req *ListHostBackupsReques
 	if err := c.validateListHostBackups(req); err != nil {
 		return nil, false, err
 	}
-	limit, _ := limitOrDefault(c.c.Op(name), req.Limit)
-	q := url.Values{
-		"offset": {strconv.Itoa(req.Offset)},
-		"limit":  {strconv.Itoa(limit)},
-	}
-	if req.EnterpriseProjectID != "" {
-		q.Set("enterprise_project_id", req.EnterpriseProjectID)
-	}
-	if req.Status != "" {
-		q.Set("status", string(req.Status))
-	}
+	q := pagingQuery(req.Offset, req.Limit, req.EnterpriseProjectID, string(req.Status), req.LastDays)
 	if req.Name != "" {
 		q.Set("name", req.Name)
-	}
-	if req.LastDays != 0 {
-		q.Set("last_days", strconv.Itoa(req.LastDays))
 	}
 	var out listHostBackupsWire
 	meta, err := c.c.Do(ctx, &core.Call{
