@@ -2,12 +2,13 @@ package fake
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
+
+	json "github.com/go-json-experiment/json/v1"
 )
 
 // HandlerFunc serves one route of a fake. body is the request body, already read

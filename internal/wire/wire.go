@@ -5,11 +5,12 @@ package wire
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	json "github.com/go-json-experiment/json/v1"
 )
 
 // Time is a time.Time that decodes from every form the services send:
