@@ -2,7 +2,7 @@ package core
 
 import (
 	"bytes"
-	"encoding/json"
+	stdjson "encoding/json"
 	"fmt"
 	"reflect"
 	"strings"
@@ -11,9 +11,9 @@ import (
 	"github.com/hcloudlogs/hcloudlogs-go/internal/wire"
 )
 
-// benchRecord has the shape of a CSS log backup record: strings, two times and a
-// nullable message.
-type benchRecord struct {
+// sampleRecord has the shape of a CSS log backup record: strings, two times and a
+// nullable message. The benchmark and the fuzz target of this file decode into it.
+type sampleRecord struct {
 	ID         string    `json:"id"`
 	ClusterID  string    `json:"clusterId"`
 	CreateAt   wire.Time `json:"createAt"`
@@ -25,13 +25,14 @@ type benchRecord struct {
 	JobID      string    `json:"jobId"`
 }
 
-type benchPage struct {
-	ClusterLogRecord []benchRecord `json:"clusterLogRecord"`
-	TotalSize        *int          `json:"totalSize"`
+// samplePage is a page of sampleRecords.
+type samplePage struct {
+	ClusterLogRecord []sampleRecord `json:"clusterLogRecord"`
+	TotalSize        *int           `json:"totalSize"`
 }
 
-// benchPageJSON is a page of n records as the service sends it.
-func benchPageJSON(n int) []byte {
+// samplePageJSON is a page of n records as the service sends it.
+func samplePageJSON(n int) []byte {
 	var b strings.Builder
 	b.WriteString(`{"clusterLogRecord":[`)
 	for i := range n {
@@ -52,19 +53,19 @@ func benchPageJSON(n int) []byte {
 // library's encoding/json, on the same bytes into the same types: the reason for the
 // dependency.
 func BenchmarkDecodeJSON(b *testing.B) {
-	body := benchPageJSON(10)
+	body := samplePageJSON(10)
 	for _, c := range []struct {
 		name   string
 		decode func([]byte, any) error
 	}{
 		{"decodeJSON", decodeJSON},
-		{"encoding-json", json.Unmarshal},
+		{"encoding-json", stdjson.Unmarshal},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			b.SetBytes(int64(len(body)))
 			b.ReportAllocs()
 			for b.Loop() {
-				var p benchPage
+				var p samplePage
 				if err := c.decode(body, &p); err != nil {
 					b.Fatal(err)
 				}
@@ -79,17 +80,17 @@ func BenchmarkDecodeJSON(b *testing.B) {
 // FuzzDecodeJSON checks decodeJSON against encoding/json on arbitrary replies: both
 // accept with the same result, or both refuse.
 func FuzzDecodeJSON(f *testing.F) {
-	f.Add(benchPageJSON(2))
+	f.Add(samplePageJSON(2))
 	f.Add([]byte(`{"clusterLogRecord":[{"createAt":"1656042837000","failedMsg":"x\u00e9","CLUSTERID":"a","id":"a","id":"b"}]}`))
 	f.Add([]byte(`{"clusterLogRecord":null,"totalSize":1e3}`))
 	f.Add([]byte("{\"clusterLogRecord\":[{\"status\":\"\xff\"}]}"))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		var ours, std benchPage
-		errOurs := decodeJSON(body, &ours)
-		errStd := json.Unmarshal(body, &std)
 		if len(bytes.TrimSpace(body)) == 0 {
 			return // decodeJSON accepts an empty body as "no content"
 		}
+		var ours, std samplePage
+		errOurs := decodeJSON(body, &ours)
+		errStd := stdjson.Unmarshal(body, &std)
 		if (errOurs == nil) != (errStd == nil) {
 			t.Fatalf("decodeJSON error %v, encoding/json error %v", errOurs, errStd)
 		}
