@@ -19,7 +19,7 @@ type Client struct {
 // New returns a Client for cfg. The endpoint is https://clouddc.{Region}.myhuaweicloud.com
 // unless cfg.Endpoint overrides it.
 func New(cfg Config) (*Client, error) {
-	c, err := core.NewClient(core.ServiceCloudDC, cfg)
+	c, err := core.NewClient(core.ServiceBareMetal, cfg)
 	if err != nil {
 		return nil, err
 	}

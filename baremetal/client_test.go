@@ -58,12 +58,12 @@ func newMockClient(t *testing.T, respond func(n int, r *seenRequest) *http.Respo
 	mt := httpmock.NewMockTransport()
 	mt.RegisterNoResponder(m.roundTrip)
 	c, err := New(Config{
-		Endpoint:    testEndpoint,
-		ProjectID:   testProjectID,
-		Credentials: testCreds,
-		HTTPClient:  &http.Client{Transport: mt},
-		Retry:       RetryPolicy{MinWait: time.Millisecond, MaxWait: time.Millisecond},
-		Clock:       m.clock,
+		ServiceEndpoints: map[string][]string{"baremetal": {testEndpoint}},
+		ProjectID:        testProjectID,
+		Credentials:      testCreds,
+		HTTPClient:       &http.Client{Transport: mt},
+		Retry:            RetryPolicy{MinWait: time.Millisecond, MaxWait: time.Millisecond},
+		Clock:            m.clock,
 	})
 	require.NoError(t, err)
 	return c, m
@@ -148,9 +148,9 @@ func TestNew(t *testing.T) {
 	}{
 		{name: "region", cfg: Config{Region: "cn-east-3", ProjectID: testProjectID, Credentials: testCreds}},
 		{name: "token", cfg: Config{Region: "cn-east-3", ProjectID: testProjectID, AuthToken: "tok"}},
-		{name: "no region", cfg: Config{ProjectID: testProjectID, Credentials: testCreds}, wantErr: "clouddc: config: set Region or Endpoint"},
-		{name: "no credentials", cfg: Config{Region: "cn-east-3", ProjectID: testProjectID}, wantErr: "clouddc: config: no credentials"},
-		{name: "http endpoint", cfg: Config{Endpoint: "http://127.0.0.1:1", ProjectID: testProjectID, Credentials: testCreds}, wantErr: "AllowInsecureHTTP"},
+		{name: "no region", cfg: Config{ProjectID: testProjectID, Credentials: testCreds}, wantErr: "baremetal: config: set Region (e.g. ap-southeast-1), or the service's endpoint in ServiceEndpoints"},
+		{name: "no credentials", cfg: Config{Region: "cn-east-3", ProjectID: testProjectID}, wantErr: "baremetal: config: no credentials"},
+		{name: "http endpoint", cfg: Config{ServiceEndpoints: map[string][]string{"baremetal": {"http://127.0.0.1:1"}}, ProjectID: testProjectID, Credentials: testCreds}, wantErr: "AllowInsecureHTTP"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,6 +11,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+
 	"github.com/hcloudlogs/hcloudlogs-go/internal/core"
 )
 
@@ -36,33 +38,32 @@ type DownloadLogsResponse struct {
 	ContentType string
 	// ContentLength is the archive size in bytes, or -1 when the service did not say.
 	ContentLength int64
-	// RequestID is the X-Request-Id of the reply, for support tickets.
-	RequestID string
-	// StatusCode is the HTTP status of the reply.
-	StatusCode int
+	// ResponseMetadata describes the HTTP reply: request ID, status, headers.
+	ResponseMetadata
 }
 
 // DownloadLogs opens the archive of a completed log export. The archive is never
 // buffered: read it from Body, then close Body.
 //
 // API: GET /v1/{project_id}/physicalservers/{id}/logs/exports/{export_id}/content
-func (c *Client) DownloadLogs(ctx context.Context, req *DownloadLogsRequest) (*DownloadLogsResponse, error) {
+func (c *Client) DownloadLogs(ctx context.Context, req *DownloadLogsRequest, opts ...Option) (*DownloadLogsResponse, error) {
 	const name = "DownloadLogs"
 	if req == nil {
 		return nil, c.c.Op(name).Invalid("request", "is nil")
 	}
 	resp, err := c.c.Stream(ctx, &core.Call{
-		Op:     name,
-		Method: http.MethodGet,
-		Path:   contentPath,
-		Params: []string{req.ServerID, req.ExportID},
+		Options: hcloud.Apply(opts),
+		Op:      name,
+		Method:  http.MethodGet,
+		Path:    contentPath,
+		Params:  []string{req.ServerID, req.ExportID},
 	})
 	if err != nil {
 		return nil, err
 	}
 	if err := checkArchiveType(resp.Header.Get("Content-Type")); err != nil {
 		resp.Body.Close()
-		return nil, &core.RequestError{Service: core.ServiceCloudDC, Operation: name,
+		return nil, &core.RequestError{Service: core.ServiceBareMetal, Operation: name,
 			StatusCode: resp.StatusCode, RequestID: resp.Header.Get("X-Request-Id"), Err: err}
 	}
 	length := resp.ContentLength
@@ -73,11 +74,10 @@ func (c *Client) DownloadLogs(ctx context.Context, req *DownloadLogsRequest) (*D
 	return &DownloadLogsResponse{
 		Body: &checkedBody{rc: resp.Body, want: length, op: name,
 			status: resp.StatusCode, requestID: requestID},
-		Filename:      downloadFilename(resp.Header.Get("Content-Disposition"), req.ServerID),
-		ContentType:   resp.Header.Get("Content-Type"),
-		ContentLength: length,
-		RequestID:     requestID,
-		StatusCode:    resp.StatusCode,
+		Filename:         downloadFilename(resp.Header.Get("Content-Disposition"), req.ServerID),
+		ContentType:      resp.Header.Get("Content-Type"),
+		ContentLength:    length,
+		ResponseMetadata: core.MetaOf(resp),
 	}, nil
 }
 
@@ -172,7 +172,7 @@ func (b *checkedBody) short() error {
 }
 
 func (b *checkedBody) fail(err error) error {
-	return &RequestError{Service: core.ServiceCloudDC, Operation: b.op,
+	return &RequestError{Service: core.ServiceBareMetal, Operation: b.op,
 		StatusCode: b.status, RequestID: b.requestID, Err: err}
 }
 

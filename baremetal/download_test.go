@@ -122,17 +122,17 @@ func TestDownloadLogsBodyChecks(t *testing.T) {
 		wantIs   error
 	}{
 		{name: "short", body: strings.NewReader(strings.Repeat("x", 40)), declared: 100, wantRead: 40,
-			wantErr: "clouddc: DownloadLogs: the body ended after 40 of 100 bytes: unexpected EOF (request id req-200)", wantIs: io.ErrUnexpectedEOF},
+			wantErr: "baremetal: DownloadLogs: the body ended after 40 of 100 bytes: unexpected EOF (request id req-200)", wantIs: io.ErrUnexpectedEOF},
 		{name: "short, transport reports it", body: &failingReader{data: []byte("xyz"), err: io.ErrUnexpectedEOF}, declared: 10, wantRead: 3,
-			wantErr: "clouddc: DownloadLogs: the body ended after 3 of 10 bytes: unexpected EOF (request id req-200)", wantIs: io.ErrUnexpectedEOF},
+			wantErr: "baremetal: DownloadLogs: the body ended after 3 of 10 bytes: unexpected EOF (request id req-200)", wantIs: io.ErrUnexpectedEOF},
 		{name: "short, unknown length", body: &failingReader{data: []byte("xyz"), err: io.ErrUnexpectedEOF}, declared: -1, wantRead: 3,
-			wantErr: "clouddc: DownloadLogs: the body ended early after 3 bytes: unexpected EOF (request id req-200)", wantIs: io.ErrUnexpectedEOF},
+			wantErr: "baremetal: DownloadLogs: the body ended early after 3 bytes: unexpected EOF (request id req-200)", wantIs: io.ErrUnexpectedEOF},
 		{name: "long", body: strings.NewReader(strings.Repeat("x", 100)), declared: 40, wantRead: 40,
-			wantErr: "clouddc: DownloadLogs: the body is longer than its Content-Length of 40 bytes (request id req-200)"},
+			wantErr: "baremetal: DownloadLogs: the body is longer than its Content-Length of 40 bytes (request id req-200)"},
 		{name: "reset", body: &failingReader{data: []byte("abcd"), err: errReset}, declared: 10, wantRead: 4,
-			wantErr: "clouddc: DownloadLogs: reading the body after 4 bytes: connection reset by peer (request id req-200)", wantIs: errReset},
+			wantErr: "baremetal: DownloadLogs: reading the body after 4 bytes: connection reset by peer (request id req-200)", wantIs: errReset},
 		{name: "empty but declared", body: strings.NewReader(""), declared: 5, wantRead: 0,
-			wantErr: "clouddc: DownloadLogs: the body ended after 0 of 5 bytes: unexpected EOF (request id req-200)", wantIs: io.ErrUnexpectedEOF},
+			wantErr: "baremetal: DownloadLogs: the body ended after 0 of 5 bytes: unexpected EOF (request id req-200)", wantIs: io.ErrUnexpectedEOF},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -140,7 +140,7 @@ func TestExportAndDownloadShortBody(t *testing.T) {
 		WithProgress(func(p ExportProgress) { last = p }))
 	require.Error(t, err)
 	assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
-	assert.EqualError(t, err, "clouddc: DownloadLogs: the body ended after 500 of 1000 bytes: unexpected EOF (request id req-200)")
+	assert.EqualError(t, err, "baremetal: DownloadLogs: the body ended after 500 of 1000 bytes: unexpected EOF (request id req-200)")
 	var re *RequestError
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, int64(500), n, "bytes already written are reported")
@@ -200,7 +200,7 @@ func TestExportAndDownloadErrors(t *testing.T) {
 		errDiskFull := errors.New("no space left on device")
 		_, n, err := c.ExportAndDownload(context.Background(), testServerID, &limitedWriter{left: 40 << 10, err: errDiskFull})
 		assert.ErrorIs(t, err, errDiskFull)
-		assert.EqualError(t, err, "clouddc: ExportAndDownload: writing the archive after 40960 bytes: no space left on device")
+		assert.EqualError(t, err, "baremetal: ExportAndDownload: writing the archive after 40960 bytes: no space left on device")
 		assert.Equal(t, int64(40<<10), n)
 	})
 }
@@ -232,7 +232,7 @@ func TestExportAndDownloadDeadline(t *testing.T) {
 	export, n, err := c.ExportAndDownload(ctx, testServerID, io.Discard, WithMinDelay(time.Minute), WithMaxDelay(10*time.Minute))
 	require.Error(t, err)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.Equal(t, `clouddc: ExportAndDownload: waiting for export 1 (last status "processing", 60%): context deadline exceeded`, err.Error())
+	assert.Equal(t, `baremetal: ExportAndDownload: waiting for export 1 (last status "processing", 60%): context deadline exceeded`, err.Error())
 	require.NotNil(t, export)
 	assert.Equal(t, 60, export.Percent)
 	assert.Zero(t, n)
@@ -277,17 +277,17 @@ func TestExportAndDownloadValidation(t *testing.T) {
 		opts     []ExportOption
 		want     string
 	}{
-		{name: "nil writer", serverID: testServerID, want: "clouddc: ExportAndDownload: w is nil"},
+		{name: "nil writer", serverID: testServerID, want: "baremetal: ExportAndDownload: w is nil"},
 		{name: "negative MinDelay", serverID: testServerID, w: io.Discard, opts: []ExportOption{WithMinDelay(-time.Second)},
-			want: "clouddc: ExportAndDownload: option MinDelay -1s must not be negative"},
+			want: "baremetal: ExportAndDownload: option MinDelay -1s must not be negative"},
 		{name: "negative MaxDelay", serverID: testServerID, w: io.Discard, opts: []ExportOption{WithMaxDelay(-time.Second)},
-			want: "clouddc: ExportAndDownload: option MaxDelay -1s must not be negative"},
+			want: "baremetal: ExportAndDownload: option MaxDelay -1s must not be negative"},
 		{name: "MaxDelay below MinDelay", serverID: testServerID, w: io.Discard,
 			opts: []ExportOption{WithMinDelay(time.Minute), WithMaxDelay(time.Second)},
-			want: "clouddc: ExportAndDownload: option MaxDelay 1s is below MinDelay 1m0s"},
-		{name: "empty server", serverID: "", w: io.Discard, want: "clouddc: ExportLogs: ServerID is required"},
-		{name: "dot-dot server", serverID: "..", w: io.Discard, want: `clouddc: ExportLogs: ServerID ".." is not a valid ID`},
-		{name: "control character", serverID: "srv\r\n", w: io.Discard, want: `clouddc: ExportLogs: ServerID "srv\r\n" contains a control character`},
+			want: "baremetal: ExportAndDownload: option MaxDelay 1s is below MinDelay 1m0s"},
+		{name: "empty server", serverID: "", w: io.Discard, want: "baremetal: ExportLogs: ServerID is required"},
+		{name: "dot-dot server", serverID: "..", w: io.Discard, want: `baremetal: ExportLogs: ServerID ".." is not a valid ID`},
+		{name: "control character", serverID: "srv\r\n", w: io.Discard, want: `baremetal: ExportLogs: ServerID "srv\r\n" contains a control character`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

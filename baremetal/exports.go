@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+
 	"github.com/hcloudlogs/hcloudlogs-go/internal/core"
 )
 
@@ -24,10 +26,8 @@ type ExportLogsRequest struct {
 // ExportLogsResponse is the export task the service created.
 type ExportLogsResponse struct {
 	LogExport
-	// RequestID is the X-Request-Id of the reply, for support tickets.
-	RequestID string
-	// StatusCode is the HTTP status of the reply (202, or 200).
-	StatusCode int
+	// ResponseMetadata describes the HTTP reply: request ID, status, headers.
+	ResponseMetadata
 }
 
 // ExportLogs starts an asynchronous export of a physical server's logs and returns the
@@ -35,27 +35,28 @@ type ExportLogsResponse struct {
 // ExportAndDownload does all three.
 //
 // API: POST /v1/{project_id}/physicalservers/{id}/logs/exports
-func (c *Client) ExportLogs(ctx context.Context, req *ExportLogsRequest) (*ExportLogsResponse, error) {
+func (c *Client) ExportLogs(ctx context.Context, req *ExportLogsRequest, opts ...Option) (*ExportLogsResponse, error) {
 	const name = "ExportLogs"
 	if req == nil {
 		return nil, c.c.Op(name).Invalid("request", "is nil")
 	}
 	var out logExportWire
 	meta, err := c.c.Do(ctx, &core.Call{
-		Op:     name,
-		Method: http.MethodPost,
-		Path:   exportsPath,
-		Params: []string{req.ServerID},
+		Options: hcloud.Apply(opts),
+		Op:      name,
+		Method:  http.MethodPost,
+		Path:    exportsPath,
+		Params:  []string{req.ServerID},
 	}, &out)
 	if err != nil {
 		return nil, err
 	}
 	if out.ExportID == "" {
 		// Without a task ID there is nothing to poll or download.
-		return nil, &RequestError{Service: core.ServiceCloudDC, Operation: name,
+		return nil, &RequestError{Service: core.ServiceBareMetal, Operation: name,
 			StatusCode: meta.StatusCode, RequestID: meta.RequestID, Err: errNoExportID}
 	}
-	return &ExportLogsResponse{LogExport: out.logExport(), RequestID: meta.RequestID, StatusCode: meta.StatusCode}, nil
+	return &ExportLogsResponse{LogExport: out.logExport(), ResponseMetadata: meta}, nil
 }
 
 // GetLogExportRequest asks for the state of one export task.
@@ -69,27 +70,26 @@ type GetLogExportRequest struct {
 // GetLogExportResponse is the state of an export task.
 type GetLogExportResponse struct {
 	LogExport
-	// RequestID is the X-Request-Id of the reply, for support tickets.
-	RequestID string
-	// StatusCode is the HTTP status of the reply.
-	StatusCode int
+	// ResponseMetadata describes the HTTP reply: request ID, status, headers.
+	ResponseMetadata
 }
 
 // GetLogExport returns the state of a log export task: its status and progress. When
 // the reply omits export_id, ID is the one asked about.
 //
 // API: GET /v1/{project_id}/physicalservers/{id}/logs/exports/{export_id}
-func (c *Client) GetLogExport(ctx context.Context, req *GetLogExportRequest) (*GetLogExportResponse, error) {
+func (c *Client) GetLogExport(ctx context.Context, req *GetLogExportRequest, opts ...Option) (*GetLogExportResponse, error) {
 	const name = "GetLogExport"
 	if req == nil {
 		return nil, c.c.Op(name).Invalid("request", "is nil")
 	}
 	var out logExportWire
 	meta, err := c.c.Do(ctx, &core.Call{
-		Op:     name,
-		Method: http.MethodGet,
-		Path:   exportPath,
-		Params: []string{req.ServerID, req.ExportID},
+		Options: hcloud.Apply(opts),
+		Op:      name,
+		Method:  http.MethodGet,
+		Path:    exportPath,
+		Params:  []string{req.ServerID, req.ExportID},
 	}, &out)
 	if err != nil {
 		return nil, err
@@ -98,7 +98,7 @@ func (c *Client) GetLogExport(ctx context.Context, req *GetLogExportRequest) (*G
 		// The status reply may omit the ID it was asked about; it is the one requested.
 		out.ExportID = req.ExportID
 	}
-	return &GetLogExportResponse{LogExport: out.logExport(), RequestID: meta.RequestID, StatusCode: meta.StatusCode}, nil
+	return &GetLogExportResponse{LogExport: out.logExport(), ResponseMetadata: meta}, nil
 }
 
 // errNoExportID is the cause of the error for an export reply without an export_id.

@@ -82,7 +82,7 @@ func TestExportLogsNoExportID(t *testing.T) {
 	assert.Equal(t, http.StatusAccepted, re.StatusCode)
 	assert.Equal(t, "req-202", re.RequestID)
 	assert.ErrorIs(t, err, errNoExportID)
-	assert.Equal(t, "clouddc: ExportLogs: the reply has no export_id (request id req-202)", err.Error())
+	assert.Equal(t, "baremetal: ExportLogs: the reply has no export_id (request id req-202)", err.Error())
 }
 
 func TestExportLogsErrors(t *testing.T) {
@@ -114,7 +114,7 @@ func TestExportLogsErrors(t *testing.T) {
 			assert.Nil(t, resp)
 			var ae *APIError
 			require.ErrorAs(t, err, &ae)
-			assert.Equal(t, "clouddc", ae.Service)
+			assert.Equal(t, "baremetal", ae.Service)
 			assert.Equal(t, "ExportLogs", ae.Operation)
 			assert.Equal(t, tt.status, ae.StatusCode)
 			assert.Equal(t, tt.wantCode, ae.Code)
@@ -321,11 +321,11 @@ func TestValidation(t *testing.T) {
 	}
 	t.Run("nil requests", func(t *testing.T) {
 		_, err := c.ExportLogs(ctx, nil)
-		assert.EqualError(t, err, "clouddc: ExportLogs: request is nil")
+		assert.EqualError(t, err, "baremetal: ExportLogs: request is nil")
 		_, err = c.GetLogExport(ctx, nil)
-		assert.EqualError(t, err, "clouddc: GetLogExport: request is nil")
+		assert.EqualError(t, err, "baremetal: GetLogExport: request is nil")
 		_, err = c.DownloadLogs(ctx, nil)
-		assert.EqualError(t, err, "clouddc: DownloadLogs: request is nil")
+		assert.EqualError(t, err, "baremetal: DownloadLogs: request is nil")
 		assert.ErrorIs(t, err, ErrInvalidRequest)
 	})
 	assert.Empty(t, m.Seen())

@@ -4,61 +4,70 @@
 // IAM when none is given; per-service endpoints from the environment or regions.yaml.
 // See the README's Configuration section for every source.
 //
-// css.ConfigFromEnv() (and its twin in every service package) is Load with no options.
+// Load is the one way to read configuration from the environment: it takes a context
+// because it may ask the instance metadata service for credentials and IAM for the
+// project ID.
 package config
 
 import (
 	"context"
 	"net/http"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/core"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
 )
 
-// Config is the configuration every service package accepts (css.Config, hss.Config,
-// ... are this type).
-type Config = core.Config
-
-// Clock tells time and waits (see Config.Clock).
-type Clock = core.Clock
-
 // Option adjusts where Load looks.
-type Option = core.LoadOption
+type Option struct{ apply core.LoadOption }
 
-// Load resolves a Config. For each setting the first source that has it wins. A
-// malformed source is an error naming the variable, or the file and line.
-func Load(ctx context.Context, opts ...Option) (Config, error) { return core.LoadConfig(ctx, opts...) }
+// Load resolves an hcloud.Config (the type every service package accepts). For each
+// setting the first source that has it wins. A malformed source is an error naming the
+// variable, or the file and line.
+func Load(ctx context.Context, opts ...Option) (hcloud.Config, error) {
+	list := make([]core.LoadOption, len(opts))
+	for i, o := range opts {
+		list[i] = o.apply
+	}
+	return core.LoadConfig(ctx, list...)
+}
+
+// WithAllowInsecureHTTP allows http:// endpoints (Config.AllowInsecureHTTP), as
+// HUAWEICLOUD_SDK_ALLOW_INSECURE_HTTP=true does.
+func WithAllowInsecureHTTP() Option { return Option{core.WithAllowInsecureHTTP()} }
 
 // WithCredentials sets the credentials explicitly; no other source is read for them.
-func WithCredentials(c signer.Credentials) Option { return core.WithCredentials(c) }
+func WithCredentials(c signer.Credentials) Option { return Option{core.WithCredentials(c)} }
 
 // WithRegion sets the region instead of HUAWEICLOUD_SDK_REGION.
-func WithRegion(region string) Option { return core.WithRegion(region) }
+func WithRegion(region string) Option { return Option{core.WithRegion(region)} }
 
 // WithCredentialsFile reads credentials from path instead of
 // HUAWEICLOUD_SDK_CREDENTIALS_FILE or ~/.huaweicloud/credentials.
-func WithCredentialsFile(path string) Option { return core.WithCredentialsFile(path) }
+func WithCredentialsFile(path string) Option { return Option{core.WithCredentialsFile(path)} }
 
 // WithRegionsFile reads endpoints from path instead of HUAWEICLOUD_SDK_REGIONS_FILE or
 // ~/.huaweicloud/regions.yaml.
-func WithRegionsFile(path string) Option { return core.WithRegionsFile(path) }
+func WithRegionsFile(path string) Option { return Option{core.WithRegionsFile(path)} }
 
 // WithMetadataEndpoint sets the instance metadata service, instead of
 // http://169.254.169.254.
-func WithMetadataEndpoint(endpoint string) Option { return core.WithMetadataEndpoint(endpoint) }
+func WithMetadataEndpoint(endpoint string) Option { return Option{core.WithMetadataEndpoint(endpoint)} }
 
 // WithIAMEndpoint sets the IAM endpoint of the project ID lookup, instead of
 // HUAWEICLOUD_SDK_IAM_ENDPOINT or https://iam.{region}.myhuaweicloud.com.
-func WithIAMEndpoint(endpoint string) Option { return core.WithIAMEndpoint(endpoint) }
+func WithIAMEndpoint(endpoint string) Option { return Option{core.WithIAMEndpoint(endpoint)} }
 
 // WithHTTPClient sets Config.HTTPClient, also used for the metadata and IAM calls.
-func WithHTTPClient(c *http.Client) Option { return core.WithHTTPClient(c) }
+func WithHTTPClient(c *http.Client) Option { return Option{core.WithHTTPClient(c)} }
 
 // WithClock sets Config.Clock, also used to tell when metadata credentials expire.
-func WithClock(c Clock) Option { return core.WithClock(c) }
+func WithClock(c hcloud.Clock) Option { return Option{core.WithClock(c)} }
 
 // WithHomeDir sets the directory holding .huaweicloud/, instead of the user's home.
-func WithHomeDir(dir string) Option { return core.WithHomeDir(dir) }
+func WithHomeDir(dir string) Option { return Option{core.WithHomeDir(dir)} }
 
 // WithEnv reads variables through lookup instead of the process environment.
-func WithEnv(lookup func(key string) (value string, ok bool)) Option { return core.WithEnv(lookup) }
+func WithEnv(lookup func(key string) (value string, ok bool)) Option {
+	return Option{core.WithEnv(lookup)}
+}

@@ -29,7 +29,9 @@ func TestLoadFromEnvironment(t *testing.T) {
 	assert.Equal(t, "cn-north-4", cfg.Region)
 	assert.Equal(t, "proj", cfg.ProjectID)
 	assert.Equal(t, "AKFROMENV", cfg.Credentials.AccessKey)
-	assert.Equal(t, []string{"https://css-a.example.com", "https://css-b.example.com"}, cfg.ServiceEndpoints["css"])
+	eps, err := cfg.EndpointsFor("css")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"https://css-a.example.com", "https://css-b.example.com"}, eps)
 	_, err = css.New(cfg)
 	assert.NoError(t, err, "a loaded Config configures a service client")
 }
@@ -52,6 +54,7 @@ func TestLoadPrecedence(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "AKFROMENV", cfg.Credentials.AccessKey, "the environment over the file")
 
+	vars["HUAWEICLOUD_SDK_PROJECT_ID"] = "envproj"
 	cfg, err = config.Load(context.Background(), config.WithHomeDir(home), env(vars),
 		config.WithCredentials(signer.Credentials{AccessKey: "AKEXPLICIT", SecretKey: "sk"}), config.WithRegion("cn-east-3"))
 	require.NoError(t, err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/wait"
 )
 
@@ -22,25 +23,6 @@ const (
 	backupScanPageSize = 100
 	backupScanMaxPages = 10
 )
-
-// WaitOption tunes how BackupLogs polls.
-type WaitOption func(*waitOptions)
-
-// waitOptions are the delays WaitOptions set; zero means the default.
-type waitOptions struct {
-	minDelay, maxDelay time.Duration
-}
-
-// WithMinDelay sets the first delay between polls (default 2 s); each next delay
-// doubles up to the maximum delay.
-func WithMinDelay(d time.Duration) WaitOption {
-	return func(o *waitOptions) { o.minDelay = d }
-}
-
-// WithMaxDelay caps the delay between polls (default 30 s).
-func WithMaxDelay(d time.Duration) WaitOption {
-	return func(o *waitOptions) { o.maxDelay = d }
-}
 
 // JobFailedError is returned by BackupLogs when the log backup job ends in FAIL.
 type JobFailedError struct {
@@ -73,14 +55,14 @@ func (e *JobFailedError) Error() string {
 // just before the trigger is therefore never mistaken for the new one. Jobs are looked
 // for on the first pages of the list, which the service sorts newest first.
 //
-// Polls start WithMinDelay apart (default 2 s) and double up to WithMaxDelay (default
-// 30 s). The wait ends with ctx: give ctx a deadline, or BackupLogs waits as long as
+// Polls start hcloud.WithMinDelay apart (default 2 s) and double up to
+// hcloud.WithMaxDelay (default 30 s); the other options apply to each request. The wait ends with ctx: give ctx a deadline, or BackupLogs waits as long as
 // the job runs. When the trigger succeeded but the wait fails, the error says so; the
 // job may still complete.
 //
 // API: POST /v1.0/{project_id}/clusters/{cluster_id}/logs/collect, then
 // GET /v1.0/{project_id}/clusters/{cluster_id}/logs/records
-func (c *Client) BackupLogs(ctx context.Context, req *CreateLogBackupRequest, opts ...WaitOption) (*LogBackup, error) {
+func (c *Client) BackupLogs(ctx context.Context, req *CreateLogBackupRequest, opts ...Option) (*LogBackup, error) {
 	const op = "BackupLogs"
 	if req == nil {
 		return nil, c.errNilRequest(op)
@@ -89,34 +71,29 @@ func (c *Client) BackupLogs(ctx context.Context, req *CreateLogBackupRequest, op
 	if err := o.Required("ClusterID", req.ClusterID); err != nil {
 		return nil, err
 	}
-	var set waitOptions
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&set)
-		}
-	}
+	set := hcloud.Apply(opts)
 	clock := c.c.Clock()
-	wo := wait.Options{MinDelay: set.minDelay, MaxDelay: set.maxDelay, Clock: clock}
+	wo := wait.Options{MinDelay: set.MinDelay, MaxDelay: set.MaxDelay, Clock: clock}
 	if err := wo.Validate(); err != nil {
-		return nil, o.Invalid("WaitOption", "%v", err)
+		return nil, o.Invalid("option", "%v", err)
 	}
 
 	cutoff := clock.Now().Add(-ClockSkewAllowance)
 	before := make(map[string]bool)
-	if err := c.scanManualJobs(ctx, req.ClusterID, cutoff, func(b LogBackup) { before[logBackupKey(b)] = true }); err != nil {
+	if err := c.scanManualJobs(ctx, req.ClusterID, cutoff, opts, func(b LogBackup) { before[logBackupKey(b)] = true }); err != nil {
 		if errors.Is(err, ErrInvalidRequest) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("css: %s: listing the jobs before the trigger: %w", op, err)
 	}
-	if _, err := c.CreateLogBackup(ctx, req); err != nil {
+	if _, err := c.CreateLogBackup(ctx, req, opts...); err != nil {
 		return nil, err
 	}
 
 	var job *LogBackup
 	check := func(ctx context.Context) (bool, error) {
 		var newest *LogBackup
-		err := c.scanManualJobs(ctx, req.ClusterID, cutoff, func(b LogBackup) {
+		err := c.scanManualJobs(ctx, req.ClusterID, cutoff, opts, func(b LogBackup) {
 			key := logBackupKey(b)
 			switch {
 			case before[key]:
@@ -158,11 +135,11 @@ func (c *Client) BackupLogs(ctx context.Context, req *CreateLogBackupRequest, op
 // scanManualJobs calls fn for every Manual job of the cluster stamped at or after
 // cutoff, reading the list newest first until a page reaches older jobs, a short page,
 // or backupScanMaxPages pages.
-func (c *Client) scanManualJobs(ctx context.Context, clusterID string, cutoff time.Time, fn func(LogBackup)) error {
+func (c *Client) scanManualJobs(ctx context.Context, clusterID string, cutoff time.Time, opts []Option, fn func(LogBackup)) error {
 	req := &ListLogBackupsRequest{ClusterID: clusterID}
 	offset := 1
 	for range backupScanMaxPages {
-		resp, _, err := c.listPage(ctx, "ListLogBackups", req, offset, backupScanPageSize)
+		resp, _, err := c.listPage(ctx, "ListLogBackups", req, offset, backupScanPageSize, opts)
 		if err != nil {
 			return err
 		}

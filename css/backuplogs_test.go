@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -68,7 +70,7 @@ func TestBackupLogs(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name   string
-		opts   []css.WaitOption
+		opts   []css.Option
 		lists  [][]job
 		sleeps []time.Duration
 		want   css.LogBackupStatus
@@ -88,7 +90,7 @@ func TestBackupLogs(t *testing.T) {
 		},
 		{
 			name: "delays follow the options",
-			opts: []css.WaitOption{css.WithMinDelay(time.Second), css.WithMaxDelay(3 * time.Second), nil},
+			opts: []css.Option{hcloud.WithMinDelay(time.Second), hcloud.WithMaxDelay(3 * time.Second), nil},
 			lists: [][]job{
 				{},
 				{mine(css.LogBackupRunning)},

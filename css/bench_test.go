@@ -121,7 +121,7 @@ func newBenchClient(tb testing.TB, srv *httptest.Server) *css.Client {
 	tr := newBenchTransport()
 	tb.Cleanup(tr.CloseIdleConnections)
 	client, err := css.New(css.Config{
-		Endpoint:          srv.URL,
+		ServiceEndpoints:  map[string][]string{"css": {srv.URL}},
 		AllowInsecureHTTP: true,
 		ProjectID:         benchProject,
 		Credentials:       benchCreds,

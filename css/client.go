@@ -4,7 +4,7 @@
 //
 // Every operation has the shape
 //
-//	func (c *Client) Op(ctx context.Context, req *OpRequest) (*OpResponse, error)
+//	func (c *Client) Op(ctx context.Context, req *OpRequest, opts ...Option) (*OpResponse, error)
 //
 // Requests are validated before anything is sent; replies that are not 2xx come back as
 // *APIError. LogBackups pages through the job list lazily, and BackupLogs triggers a
@@ -15,6 +15,8 @@ package css
 import (
 	"context"
 	"net/url"
+
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
 
 	"github.com/hcloudlogs/hcloudlogs-go/internal/core"
 )
@@ -46,13 +48,14 @@ const clusterPath = "/v1.0/{project_id}/clusters/{ClusterID}"
 
 // do sends one call on a cluster's log resource (suffix, e.g. "/logs/collect") and
 // decodes the JSON reply into out (nil: the body is discarded).
-func (c *Client) do(ctx context.Context, op, method, suffix, clusterID string, q url.Values, body, out any) (core.Meta, error) {
+func (c *Client) do(ctx context.Context, op, method, suffix, clusterID string, q url.Values, body, out any, opts []Option) (core.Meta, error) {
 	return c.c.Do(ctx, &core.Call{
-		Op:     op,
-		Method: method,
-		Path:   clusterPath + suffix,
-		Params: []string{clusterID},
-		Query:  q,
-		Body:   body,
+		Options: hcloud.Apply(opts),
+		Op:      op,
+		Method:  method,
+		Path:    clusterPath + suffix,
+		Params:  []string{clusterID},
+		Query:   q,
+		Body:    body,
 	}, out)
 }

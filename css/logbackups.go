@@ -83,10 +83,8 @@ type CreateLogBackupRequest struct {
 // CreateLogBackupResponse is the reply of CreateLogBackup. The service returns no job
 // ID: find the job with ListLogBackups, or use BackupLogs, which does that for you.
 type CreateLogBackupResponse struct {
-	// RequestID is the X-Request-Id of the reply, for support tickets.
-	RequestID string
-	// StatusCode is the HTTP status of the reply.
-	StatusCode int
+	// ResponseMetadata describes the HTTP reply: request ID, status, headers.
+	ResponseMetadata
 }
 
 // CreateLogBackup starts a manual log backup job: the cluster's logs are copied to
@@ -94,16 +92,16 @@ type CreateLogBackupResponse struct {
 // disabled.
 //
 // API: POST /v1.0/{project_id}/clusters/{cluster_id}/logs/collect
-func (c *Client) CreateLogBackup(ctx context.Context, req *CreateLogBackupRequest) (*CreateLogBackupResponse, error) {
+func (c *Client) CreateLogBackup(ctx context.Context, req *CreateLogBackupRequest, opts ...Option) (*CreateLogBackupResponse, error) {
 	const op = "CreateLogBackup"
 	if req == nil {
 		return nil, c.errNilRequest(op)
 	}
-	meta, err := c.do(ctx, op, http.MethodPost, "/logs/collect", req.ClusterID, nil, nil, nil)
+	meta, err := c.do(ctx, op, http.MethodPost, "/logs/collect", req.ClusterID, nil, nil, nil, opts)
 	if err != nil {
 		return nil, err
 	}
-	return &CreateLogBackupResponse{RequestID: meta.RequestID, StatusCode: meta.StatusCode}, nil
+	return &CreateLogBackupResponse{ResponseMetadata: meta}, nil
 }
 
 // ListLogBackupsRequest selects a page of a cluster's log backup jobs.
@@ -127,10 +125,8 @@ type ListLogBackupsResponse struct {
 	// TotalSize is the number of jobs matching the request; 0 when the service does not
 	// report it.
 	TotalSize int
-	// RequestID is the X-Request-Id of the reply, for support tickets.
-	RequestID string
-	// StatusCode is the HTTP status of the reply.
-	StatusCode int
+	// ResponseMetadata describes the HTTP reply: request ID, status, headers.
+	ResponseMetadata
 }
 
 // listLogBackupsJSON is the wire form of ListLogBackupsResponse.
@@ -142,7 +138,7 @@ type listLogBackupsJSON struct {
 // ListLogBackups returns one page of a cluster's log backup jobs, manual and automatic.
 //
 // API: GET /v1.0/{project_id}/clusters/{cluster_id}/logs/records
-func (c *Client) ListLogBackups(ctx context.Context, req *ListLogBackupsRequest) (*ListLogBackupsResponse, error) {
+func (c *Client) ListLogBackups(ctx context.Context, req *ListLogBackupsRequest, opts ...Option) (*ListLogBackupsResponse, error) {
 	const op = "ListLogBackups"
 	if req == nil {
 		return nil, c.errNilRequest(op)
@@ -150,7 +146,7 @@ func (c *Client) ListLogBackups(ctx context.Context, req *ListLogBackupsRequest)
 	if err := c.validateList(op, req); err != nil {
 		return nil, err
 	}
-	resp, _, err := c.listPage(ctx, op, req, req.Offset, req.Limit)
+	resp, _, err := c.listPage(ctx, op, req, req.Offset, req.Limit, opts)
 	return resp, err
 }
 
@@ -175,7 +171,7 @@ func (c *Client) validateList(op string, req *ListLogBackupsRequest) error {
 
 // listPage fetches the page at offset (0: 1) of limit (0: DefaultListLimit) jobs
 // matching req, which has been validated. It also returns the reported total, or -1.
-func (c *Client) listPage(ctx context.Context, op string, req *ListLogBackupsRequest, offset, limit int) (*ListLogBackupsResponse, int, error) {
+func (c *Client) listPage(ctx context.Context, op string, req *ListLogBackupsRequest, offset, limit int, opts []Option) (*ListLogBackupsResponse, int, error) {
 	if offset == 0 {
 		offset = 1
 	}
@@ -190,14 +186,13 @@ func (c *Client) listPage(ctx context.Context, op string, req *ListLogBackupsReq
 		q.Set("status", string(req.Status))
 	}
 	var out listLogBackupsJSON
-	meta, err := c.do(ctx, op, http.MethodGet, "/logs/records", req.ClusterID, q, nil, &out)
+	meta, err := c.do(ctx, op, http.MethodGet, "/logs/records", req.ClusterID, q, nil, &out, opts)
 	if err != nil {
 		return nil, 0, err
 	}
 	resp := &ListLogBackupsResponse{
-		Records:    make([]LogBackup, len(out.ClusterLogRecord)),
-		RequestID:  meta.RequestID,
-		StatusCode: meta.StatusCode,
+		Records:          make([]LogBackup, len(out.ClusterLogRecord)),
+		ResponseMetadata: meta,
 	}
 	for i := range out.ClusterLogRecord {
 		resp.Records[i] = out.ClusterLogRecord[i].logBackup()
@@ -218,7 +213,7 @@ func (c *Client) listPage(ctx context.Context, op string, req *ListLogBackupsReq
 // yields an error wrapping ErrPaginationStalled. req is not modified.
 //
 // API: GET /v1.0/{project_id}/clusters/{cluster_id}/logs/records
-func (c *Client) LogBackups(ctx context.Context, req *ListLogBackupsRequest) iter.Seq2[LogBackup, error] {
+func (c *Client) LogBackups(ctx context.Context, req *ListLogBackupsRequest, opts ...Option) iter.Seq2[LogBackup, error] {
 	const op = "ListLogBackups"
 	var err error
 	if req == nil {
@@ -240,7 +235,7 @@ func (c *Client) LogBackups(ctx context.Context, req *ListLogBackupsRequest) ite
 		Limit: limit,
 		Key:   logBackupKey,
 		Fetch: func(ctx context.Context, offset, limit int) ([]LogBackup, int, error) {
-			resp, total, err := c.listPage(ctx, op, &r, offset, limit)
+			resp, total, err := c.listPage(ctx, op, &r, offset, limit, opts)
 			if err != nil {
 				return nil, 0, err
 			}

@@ -67,10 +67,8 @@ type GetLogSettingsResponse struct {
 	// RealTimeCollection is the real-time log collection, or nil when the service
 	// reports none.
 	RealTimeCollection *RealTimeLogCollection
-	// RequestID is the X-Request-Id of the reply, for support tickets.
-	RequestID string
-	// StatusCode is the HTTP status of the reply.
-	StatusCode int
+	// ResponseMetadata describes the HTTP reply: request ID, status, headers.
+	ResponseMetadata
 }
 
 // getLogSettingsJSON is the wire form of GetLogSettingsResponse.
@@ -102,13 +100,13 @@ type getLogSettingsJSON struct {
 // collection.
 //
 // API: GET /v1.0/{project_id}/clusters/{cluster_id}/logs/settings
-func (c *Client) GetLogSettings(ctx context.Context, req *GetLogSettingsRequest) (*GetLogSettingsResponse, error) {
+func (c *Client) GetLogSettings(ctx context.Context, req *GetLogSettingsRequest, opts ...Option) (*GetLogSettingsResponse, error) {
 	const op = "GetLogSettings"
 	if req == nil {
 		return nil, c.errNilRequest(op)
 	}
 	var out getLogSettingsJSON
-	meta, err := c.do(ctx, op, http.MethodGet, "/logs/settings", req.ClusterID, nil, nil, &out)
+	meta, err := c.do(ctx, op, http.MethodGet, "/logs/settings", req.ClusterID, nil, nil, &out, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -124,8 +122,7 @@ func (c *Client) GetLogSettings(ctx context.Context, req *GetLogSettingsRequest)
 			AutoBackup: lc.AutoEnable,
 			Enabled:    lc.LogSwitch,
 		},
-		RequestID:  meta.RequestID,
-		StatusCode: meta.StatusCode,
+		ResponseMetadata: meta,
 	}
 	if lc.Period != nil {
 		resp.Period = *lc.Period
@@ -183,17 +180,15 @@ type EnableLogBackupRequest struct {
 
 // EnableLogBackupResponse is the reply of EnableLogBackup.
 type EnableLogBackupResponse struct {
-	// RequestID is the X-Request-Id of the reply, for support tickets.
-	RequestID string
-	// StatusCode is the HTTP status of the reply.
-	StatusCode int
+	// ResponseMetadata describes the HTTP reply: request ID, status, headers.
+	ResponseMetadata
 }
 
 // EnableLogBackup turns on log backup to OBS (Action empty or ActionBaseLogCollect)
 // or real-time log collection (ActionRealTimeLogCollect) for a cluster.
 //
 // API: POST /v1.0/{project_id}/clusters/{cluster_id}/logs/open
-func (c *Client) EnableLogBackup(ctx context.Context, req *EnableLogBackupRequest) (*EnableLogBackupResponse, error) {
+func (c *Client) EnableLogBackup(ctx context.Context, req *EnableLogBackupRequest, opts ...Option) (*EnableLogBackupResponse, error) {
 	const op = "EnableLogBackup"
 	if req == nil {
 		return nil, c.errNilRequest(op)
@@ -220,11 +215,11 @@ func (c *Client) EnableLogBackup(ctx context.Context, req *EnableLogBackupReques
 	if req.Action != "" {
 		q = url.Values{"action": {string(req.Action)}}
 	}
-	meta, err := c.do(ctx, op, http.MethodPost, "/logs/open", req.ClusterID, q, req, nil)
+	meta, err := c.do(ctx, op, http.MethodPost, "/logs/open", req.ClusterID, q, req, nil, opts)
 	if err != nil {
 		return nil, err
 	}
-	return &EnableLogBackupResponse{RequestID: meta.RequestID, StatusCode: meta.StatusCode}, nil
+	return &EnableLogBackupResponse{ResponseMetadata: meta}, nil
 }
 
 // UpdateLogSettingsRequest changes a cluster's log settings. Empty fields are not sent
@@ -252,17 +247,15 @@ type UpdateLogSettingsRequest struct {
 
 // UpdateLogSettingsResponse is the reply of UpdateLogSettings.
 type UpdateLogSettingsResponse struct {
-	// RequestID is the X-Request-Id of the reply, for support tickets.
-	RequestID string
-	// StatusCode is the HTTP status of the reply.
-	StatusCode int
+	// ResponseMetadata describes the HTTP reply: request ID, status, headers.
+	ResponseMetadata
 }
 
 // UpdateLogSettings changes a cluster's log settings (bucket, path, agency, automatic
 // backup).
 //
 // API: POST /v1.0/{project_id}/clusters/{cluster_id}/logs/settings
-func (c *Client) UpdateLogSettings(ctx context.Context, req *UpdateLogSettingsRequest) (*UpdateLogSettingsResponse, error) {
+func (c *Client) UpdateLogSettings(ctx context.Context, req *UpdateLogSettingsRequest, opts ...Option) (*UpdateLogSettingsResponse, error) {
 	const op = "UpdateLogSettings"
 	if req == nil {
 		return nil, c.errNilRequest(op)
@@ -270,11 +263,11 @@ func (c *Client) UpdateLogSettings(ctx context.Context, req *UpdateLogSettingsRe
 	if err := checkKeepDays(c.c.Op(op), req.KeepDays); err != nil {
 		return nil, err
 	}
-	meta, err := c.do(ctx, op, http.MethodPost, "/logs/settings", req.ClusterID, nil, req, nil)
+	meta, err := c.do(ctx, op, http.MethodPost, "/logs/settings", req.ClusterID, nil, req, nil, opts)
 	if err != nil {
 		return nil, err
 	}
-	return &UpdateLogSettingsResponse{RequestID: meta.RequestID, StatusCode: meta.StatusCode}, nil
+	return &UpdateLogSettingsResponse{ResponseMetadata: meta}, nil
 }
 
 // DisableLogBackupRequest names the cluster whose log backup DisableLogBackup turns off.
@@ -285,25 +278,23 @@ type DisableLogBackupRequest struct {
 
 // DisableLogBackupResponse is the reply of DisableLogBackup.
 type DisableLogBackupResponse struct {
-	// RequestID is the X-Request-Id of the reply, for support tickets.
-	RequestID string
-	// StatusCode is the HTTP status of the reply.
-	StatusCode int
+	// ResponseMetadata describes the HTTP reply: request ID, status, headers.
+	ResponseMetadata
 }
 
 // DisableLogBackup turns off a cluster's log backup.
 //
 // API: PUT /v1.0/{project_id}/clusters/{cluster_id}/logs/close
-func (c *Client) DisableLogBackup(ctx context.Context, req *DisableLogBackupRequest) (*DisableLogBackupResponse, error) {
+func (c *Client) DisableLogBackup(ctx context.Context, req *DisableLogBackupRequest, opts ...Option) (*DisableLogBackupResponse, error) {
 	const op = "DisableLogBackup"
 	if req == nil {
 		return nil, c.errNilRequest(op)
 	}
-	meta, err := c.do(ctx, op, http.MethodPut, "/logs/close", req.ClusterID, nil, nil, nil)
+	meta, err := c.do(ctx, op, http.MethodPut, "/logs/close", req.ClusterID, nil, nil, nil, opts)
 	if err != nil {
 		return nil, err
 	}
-	return &DisableLogBackupResponse{RequestID: meta.RequestID, StatusCode: meta.StatusCode}, nil
+	return &DisableLogBackupResponse{ResponseMetadata: meta}, nil
 }
 
 // SetAutoBackupPolicyRequest turns on a cluster's daily automatic log backup.
@@ -316,17 +307,15 @@ type SetAutoBackupPolicyRequest struct {
 
 // SetAutoBackupPolicyResponse is the reply of SetAutoBackupPolicy.
 type SetAutoBackupPolicyResponse struct {
-	// RequestID is the X-Request-Id of the reply, for support tickets.
-	RequestID string
-	// StatusCode is the HTTP status of the reply.
-	StatusCode int
+	// ResponseMetadata describes the HTTP reply: request ID, status, headers.
+	ResponseMetadata
 }
 
 // SetAutoBackupPolicy turns on, or reschedules, a cluster's daily automatic log
 // backup; its jobs are listed with JobType Auto.
 //
 // API: POST /v1.0/{project_id}/clusters/{cluster_id}/logs/policy/update
-func (c *Client) SetAutoBackupPolicy(ctx context.Context, req *SetAutoBackupPolicyRequest) (*SetAutoBackupPolicyResponse, error) {
+func (c *Client) SetAutoBackupPolicy(ctx context.Context, req *SetAutoBackupPolicyRequest, opts ...Option) (*SetAutoBackupPolicyResponse, error) {
 	const op = "SetAutoBackupPolicy"
 	if req == nil {
 		return nil, c.errNilRequest(op)
@@ -337,11 +326,11 @@ func (c *Client) SetAutoBackupPolicy(ctx context.Context, req *SetAutoBackupPoli
 	body := struct {
 		Period string `json:"period"`
 	}{req.Period}
-	meta, err := c.do(ctx, op, http.MethodPost, "/logs/policy/update", req.ClusterID, nil, body, nil)
+	meta, err := c.do(ctx, op, http.MethodPost, "/logs/policy/update", req.ClusterID, nil, body, nil, opts)
 	if err != nil {
 		return nil, err
 	}
-	return &SetAutoBackupPolicyResponse{RequestID: meta.RequestID, StatusCode: meta.StatusCode}, nil
+	return &SetAutoBackupPolicyResponse{ResponseMetadata: meta}, nil
 }
 
 // DisableAutoBackupPolicyRequest names the cluster whose automatic log backup
@@ -353,23 +342,21 @@ type DisableAutoBackupPolicyRequest struct {
 
 // DisableAutoBackupPolicyResponse is the reply of DisableAutoBackupPolicy.
 type DisableAutoBackupPolicyResponse struct {
-	// RequestID is the X-Request-Id of the reply, for support tickets.
-	RequestID string
-	// StatusCode is the HTTP status of the reply.
-	StatusCode int
+	// ResponseMetadata describes the HTTP reply: request ID, status, headers.
+	ResponseMetadata
 }
 
 // DisableAutoBackupPolicy turns off a cluster's daily automatic log backup.
 //
 // API: PUT /v1.0/{project_id}/clusters/{cluster_id}/logs/policy/close
-func (c *Client) DisableAutoBackupPolicy(ctx context.Context, req *DisableAutoBackupPolicyRequest) (*DisableAutoBackupPolicyResponse, error) {
+func (c *Client) DisableAutoBackupPolicy(ctx context.Context, req *DisableAutoBackupPolicyRequest, opts ...Option) (*DisableAutoBackupPolicyResponse, error) {
 	const op = "DisableAutoBackupPolicy"
 	if req == nil {
 		return nil, c.errNilRequest(op)
 	}
-	meta, err := c.do(ctx, op, http.MethodPut, "/logs/policy/close", req.ClusterID, nil, nil, nil)
+	meta, err := c.do(ctx, op, http.MethodPut, "/logs/policy/close", req.ClusterID, nil, nil, nil, opts)
 	if err != nil {
 		return nil, err
 	}
-	return &DisableAutoBackupPolicyResponse{RequestID: meta.RequestID, StatusCode: meta.StatusCode}, nil
+	return &DisableAutoBackupPolicyResponse{ResponseMetadata: meta}, nil
 }

@@ -60,10 +60,8 @@ type SearchLogsResponse struct {
 	// Completed is true when there are no more matching lines; false when the search
 	// stopped at Limit or at 1 MB (search again with TimeIndex for more).
 	Completed bool
-	// RequestID is the X-Request-Id of the reply, for support tickets.
-	RequestID string
-	// StatusCode is the HTTP status of the reply.
-	StatusCode int
+	// ResponseMetadata describes the HTTP reply: request ID, status, headers.
+	ResponseMetadata
 }
 
 // searchLogsBody is the wire form of SearchLogsRequest.
@@ -91,7 +89,7 @@ type searchLogsJSON struct {
 // operation ShowLogBackup; it reads live logs, not backups).
 //
 // API: POST /v1.0/{project_id}/clusters/{cluster_id}/logs/search
-func (c *Client) SearchLogs(ctx context.Context, req *SearchLogsRequest) (*SearchLogsResponse, error) {
+func (c *Client) SearchLogs(ctx context.Context, req *SearchLogsRequest, opts ...Option) (*SearchLogsResponse, error) {
 	const op = "SearchLogs"
 	if req == nil {
 		return nil, c.errNilRequest(op)
@@ -126,16 +124,15 @@ func (c *Client) SearchLogs(ctx context.Context, req *SearchLogsRequest) (*Searc
 		Keyword:      req.Keyword,
 	}
 	var out searchLogsJSON
-	meta, err := c.do(ctx, op, http.MethodPost, "/logs/search", req.ClusterID, nil, body, &out)
+	meta, err := c.do(ctx, op, http.MethodPost, "/logs/search", req.ClusterID, nil, body, &out, opts)
 	if err != nil {
 		return nil, err
 	}
 	resp := &SearchLogsResponse{
-		Logs:       make([]LogEntry, len(out.LogList)),
-		Type:       out.Type,
-		Completed:  out.Completed,
-		RequestID:  meta.RequestID,
-		StatusCode: meta.StatusCode,
+		Logs:             make([]LogEntry, len(out.LogList)),
+		Type:             out.Type,
+		Completed:        out.Completed,
+		ResponseMetadata: meta,
 	}
 	for i, l := range out.LogList {
 		e := LogEntry{Content: l.Content, DateText: l.Date, Level: l.Level}

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -184,7 +186,7 @@ func TestFieldValidation(t *testing.T) {
 			return err
 		}
 	}
-	backup := func(opts ...css.WaitOption) func(*css.Client) error {
+	backup := func(opts ...css.Option) func(*css.Client) error {
 		return func(c *css.Client) error {
 			_, err := c.BackupLogs(ctx, &css.CreateLogBackupRequest{ClusterID: testCluster}, opts...)
 			return err
@@ -236,9 +238,9 @@ func TestFieldValidation(t *testing.T) {
 		{"policy Period empty", policy(""), "css: SetAutoBackupPolicy: Period is required", ""},
 		{"policy Period blank", policy("  "), "css: SetAutoBackupPolicy: Period is required", ""},
 
-		{"backup MinDelay negative", backup(css.WithMinDelay(-time.Second)), "css: BackupLogs: WaitOption MinDelay -1s must not be negative", ""},
-		{"backup MaxDelay negative", backup(css.WithMaxDelay(-time.Second)), "css: BackupLogs: WaitOption MaxDelay -1s must not be negative", ""},
-		{"backup MaxDelay below MinDelay", backup(css.WithMinDelay(2*time.Second), css.WithMaxDelay(time.Second)), "css: BackupLogs: WaitOption MaxDelay 1s is below MinDelay 2s", ""},
+		{"backup MinDelay negative", backup(hcloud.WithMinDelay(-time.Second)), "css: BackupLogs: option MinDelay -1s must not be negative", ""},
+		{"backup MaxDelay negative", backup(hcloud.WithMaxDelay(-time.Second)), "css: BackupLogs: option MaxDelay -1s must not be negative", ""},
+		{"backup MaxDelay below MinDelay", backup(hcloud.WithMinDelay(2*time.Second), hcloud.WithMaxDelay(time.Second)), "css: BackupLogs: option MaxDelay 1s is below MinDelay 2s", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -1,51 +1,51 @@
 package dws
 
-import (
-	"github.com/hcloudlogs/hcloudlogs-go/internal/core"
-	"github.com/hcloudlogs/hcloudlogs-go/internal/page"
-)
+import "github.com/hcloudlogs/hcloudlogs-go/hcloud"
 
-// The shared configuration and error types, re-exported so that one value configures
-// every service client and one errors.As target matches every service's errors.
+// The shared vocabulary of package hcloud, re-exported so that one value configures
+// every service client and one errors.As target matches every service's errors. Each
+// name is the hcloud type itself: see its documentation there.
 type (
-	// Config configures a Client; see the field docs. One Config serves every service.
-	Config = core.Config
-	// RetryPolicy says which failures are retried and how long to wait in between.
-	RetryPolicy = core.RetryPolicy
-	// Clock tells time and waits; Config.Clock lets tests replace the wall clock.
-	Clock = core.Clock
-	// CredentialsProvider supplies credentials per request (see Config.CredentialsProvider).
-	CredentialsProvider = core.CredentialsProvider
-	// APIError is a non-2xx reply of the service, after any retries.
-	APIError = core.APIError
-	// RequestError is a call that got no usable reply (transport failure, cancelled
-	// context, undecodable response).
-	RequestError = core.RequestError
-	// ValidationError is a request refused before anything was sent.
-	ValidationError = core.ValidationError
+	// Config configures a Client; see hcloud.Config. One Config serves every service.
+	Config = hcloud.Config
+	// RetryPolicy says which failures are retried and how long to wait in between; see
+	// hcloud.RetryPolicy.
+	RetryPolicy = hcloud.RetryPolicy
+	// Option changes one call; see hcloud.Option and its constructors (hcloud.WithRetry,
+	// hcloud.WithHeader, ...).
+	Option = hcloud.Option
+	// ResponseMetadata is embedded in every response: request ID, status, headers.
+	ResponseMetadata = hcloud.ResponseMetadata
+	// Clock tells time and waits; see hcloud.Clock.
+	Clock = hcloud.Clock
+	// CredentialsProvider supplies credentials per request; see hcloud.CredentialsProvider.
+	CredentialsProvider = hcloud.CredentialsProvider
+	// APIError is a non-2xx reply of the service, after any retries; see hcloud.APIError.
+	APIError = hcloud.APIError
+	// RequestError is a call that got no usable reply; see hcloud.RequestError.
+	RequestError = hcloud.RequestError
+	// ValidationError is a request refused before anything was sent; see
+	// hcloud.ValidationError.
+	ValidationError = hcloud.ValidationError
 )
 
-// Sentinel errors for errors.Is.
+// Sentinel errors for errors.Is; each is the hcloud sentinel of the same name.
 var (
 	// ErrInvalidRequest matches every ValidationError.
-	ErrInvalidRequest = core.ErrInvalidRequest
+	ErrInvalidRequest = hcloud.ErrInvalidRequest
 	// ErrUnauthorized matches an APIError with status 401.
-	ErrUnauthorized = core.ErrUnauthorized
+	ErrUnauthorized = hcloud.ErrUnauthorized
 	// ErrForbidden matches an APIError with status 403.
-	ErrForbidden = core.ErrForbidden
+	ErrForbidden = hcloud.ErrForbidden
 	// ErrNotFound matches an APIError with status 404.
-	ErrNotFound = core.ErrNotFound
+	ErrNotFound = hcloud.ErrNotFound
 	// ErrConflict matches an APIError with status 409.
-	ErrConflict = core.ErrConflict
+	ErrConflict = hcloud.ErrConflict
 	// ErrPreconditionFailed matches an APIError with status 412.
-	ErrPreconditionFailed = core.ErrPreconditionFailed
+	ErrPreconditionFailed = hcloud.ErrPreconditionFailed
 	// ErrThrottled matches an APIError with status 429.
-	ErrThrottled = core.ErrThrottled
+	ErrThrottled = hcloud.ErrThrottled
 	// ErrPaginationStalled is wrapped by the error an iterator yields when the service
-	// returns the same page twice (it ignored the offset).
-	ErrPaginationStalled = page.ErrPaginationStalled
+	// answers the same page again whatever position is asked for.
+	ErrPaginationStalled = hcloud.ErrPaginationStalled
 )
-
-// ConfigFromEnv reads credentials, region and project ID from the environment; see
-// the README's Configuration section for the variables.
-func ConfigFromEnv() (Config, error) { return core.ConfigFromEnv() }

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+
 	"github.com/hcloudlogs/hcloudlogs-go/internal/core"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/wire"
 )
@@ -54,17 +56,15 @@ type ListAuditLogRecordsResponse struct {
 	Count int
 	// Records are the dump records in the order the service sent them; never nil.
 	Records []AuditLogRecord
-	// RequestID is the X-Request-Id of the reply, for support tickets.
-	RequestID string
-	// StatusCode is the HTTP status of the reply.
-	StatusCode int
+	// ResponseMetadata describes the HTTP reply: request ID, status, headers.
+	ResponseMetadata
 }
 
 // ListAuditLogRecords lists the audit-log dump records of a cluster. The service returns
 // them all in one reply (there is no pagination).
 //
 // API: GET /v1.0/{project_id}/clusters/{cluster_id}/audit-log-records
-func (c *Client) ListAuditLogRecords(ctx context.Context, req *ListAuditLogRecordsRequest) (*ListAuditLogRecordsResponse, error) {
+func (c *Client) ListAuditLogRecords(ctx context.Context, req *ListAuditLogRecordsRequest, opts ...Option) (*ListAuditLogRecordsResponse, error) {
 	const name = "ListAuditLogRecords"
 	op := c.c.Op(name)
 	if req == nil {
@@ -75,19 +75,19 @@ func (c *Client) ListAuditLogRecords(ctx context.Context, req *ListAuditLogRecor
 	}
 	var out auditLogRecordsWire
 	meta, err := c.c.Do(ctx, &core.Call{
-		Op:     name,
-		Method: http.MethodGet,
-		Path:   "/v1.0/{project_id}/clusters/{ClusterID}/audit-log-records",
-		Params: []string{req.ClusterID},
+		Options: hcloud.Apply(opts),
+		Op:      name,
+		Method:  http.MethodGet,
+		Path:    "/v1.0/{project_id}/clusters/{ClusterID}/audit-log-records",
+		Params:  []string{req.ClusterID},
 	}, &out)
 	if err != nil {
 		return nil, err
 	}
 	resp := &ListAuditLogRecordsResponse{
-		ClusterID:  out.ClusterID,
-		Records:    make([]AuditLogRecord, len(out.Records)),
-		RequestID:  meta.RequestID,
-		StatusCode: meta.StatusCode,
+		ClusterID:        out.ClusterID,
+		Records:          make([]AuditLogRecord, len(out.Records)),
+		ResponseMetadata: meta,
 	}
 	for i, r := range out.Records {
 		resp.Records[i] = r.record()

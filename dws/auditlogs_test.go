@@ -37,7 +37,7 @@ func TestListAuditLogRecordsFixtures(t *testing.T) {
 				BucketName:     "testbucket",
 				LocationPrefix: "test",
 				Result:         dws.AuditResultRunning,
-			}}, RequestID: "req-OK", StatusCode: 200},
+			}}, ResponseMetadata: dws.ResponseMetadata{RequestID: "req-OK", StatusCode: 200}},
 		},
 		{
 			fixture: "listauditlogrecords_failed.json",
@@ -58,7 +58,7 @@ func TestListAuditLogRecordsFixtures(t *testing.T) {
 				BucketName:     "audit-archive",
 				LocationPrefix: "dws/audit",
 				Result:         dws.AuditResultRunning,
-			}}, RequestID: "req-OK", StatusCode: 200},
+			}}, ResponseMetadata: dws.ResponseMetadata{RequestID: "req-OK", StatusCode: 200}},
 		},
 		{
 			fixture: "listauditlogrecords_rfc3339.json",
@@ -70,12 +70,12 @@ func TestListAuditLogRecordsFixtures(t *testing.T) {
 				BucketName:     "testbucket",
 				LocationPrefix: "test",
 				Result:         dws.AuditResultRunning,
-			}}, RequestID: "req-OK", StatusCode: 200},
+			}}, ResponseMetadata: dws.ResponseMetadata{RequestID: "req-OK", StatusCode: 200}},
 		},
 		{
 			fixture: "listauditlogrecords_empty.json",
 			want: &dws.ListAuditLogRecordsResponse{ClusterID: testCluster, Count: 0, Records: []dws.AuditLogRecord{},
-				RequestID: "req-OK", StatusCode: 200},
+				ResponseMetadata: dws.ResponseMetadata{RequestID: "req-OK", StatusCode: 200}},
 		},
 		{
 			fixture: "listauditlogrecords_nocount.json",
@@ -87,7 +87,7 @@ func TestListAuditLogRecordsFixtures(t *testing.T) {
 				BucketName:     "testbucket",
 				LocationPrefix: "test",
 				Result:         dws.AuditResultRunning,
-			}}, RequestID: "req-OK", StatusCode: 200},
+			}}, ResponseMetadata: dws.ResponseMetadata{RequestID: "req-OK", StatusCode: 200}},
 		},
 	}
 	for _, tt := range tests {

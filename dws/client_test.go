@@ -125,10 +125,10 @@ func TestNew(t *testing.T) {
 	}{
 		{name: "valid", mutate: func(*dws.Config) {}},
 		{name: "token auth", mutate: func(c *dws.Config) { c.Credentials = signer.Credentials{}; c.AuthToken = "tok" }},
-		{name: "no region or endpoint", mutate: func(c *dws.Config) { c.Region = "" }, wantErr: "dws: config: set Region or Endpoint"},
-		{name: "no project and no region to look it up", mutate: func(c *dws.Config) { c.ProjectID, c.Region, c.Endpoint = "", "", "https://dws.example.com" }, wantErr: "dws: config: ProjectID is required"},
+		{name: "no region or endpoint", mutate: func(c *dws.Config) { c.Region = "" }, wantErr: "dws: config: set Region (e.g. ap-southeast-1), or the service's endpoint in ServiceEndpoints"},
+		{name: "no project and no region to look it up", mutate: func(c *dws.Config) { c.ProjectID, c.Region, c.ServiceEndpoints = "", "", map[string][]string{"dws": {"https://dws.example.com"}} }, wantErr: "dws: config: ProjectID is required"},
 		{name: "no credentials", mutate: func(c *dws.Config) { c.Credentials = signer.Credentials{} }, wantErr: "dws: config: no credentials"},
-		{name: "http endpoint", mutate: func(c *dws.Config) { c.Endpoint = "http://127.0.0.1:1" }, wantErr: "AllowInsecureHTTP"},
+		{name: "http endpoint", mutate: func(c *dws.Config) { c.ServiceEndpoints = map[string][]string{"DWS": {"http://127.0.0.1:1"}} }, wantErr: "AllowInsecureHTTP"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+
 	"github.com/hcloudlogs/hcloudlogs-go/internal/core"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/page"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/wire"
@@ -35,10 +37,8 @@ type ListBackupTasksResponse struct {
 	Total int
 	// Tasks are the tasks of this page.
 	Tasks []BackupTask
-	// RequestID is the X-Request-Id of the reply.
-	RequestID string
-	// StatusCode is the HTTP status of the reply.
-	StatusCode int
+	// ResponseMetadata describes the HTTP reply: request ID, status, headers.
+	ResponseMetadata
 }
 
 // BackupTask is one backup or restoration task of a host.
@@ -110,14 +110,14 @@ type listBackupTasksWire struct {
 // requires them.
 //
 // API: GET /v5/{project_id}/ransomware/backup/operation-logs
-func (c *Client) ListBackupTasks(ctx context.Context, req *ListBackupTasksRequest) (*ListBackupTasksResponse, error) {
-	resp, _, err := c.listBackupTasks(ctx, req)
+func (c *Client) ListBackupTasks(ctx context.Context, req *ListBackupTasksRequest, opts ...Option) (*ListBackupTasksResponse, error) {
+	resp, _, err := c.listBackupTasks(ctx, req, opts)
 	return resp, err
 }
 
 // listBackupTasks is ListBackupTasks that also reports whether the reply carried a
 // total, which the iterator needs to tell "0 tasks" from "not reported".
-func (c *Client) listBackupTasks(ctx context.Context, req *ListBackupTasksRequest) (*ListBackupTasksResponse, bool, error) {
+func (c *Client) listBackupTasks(ctx context.Context, req *ListBackupTasksRequest, opts []Option) (*ListBackupTasksResponse, bool, error) {
 	const name = "ListBackupTasks"
 	if err := c.validateListBackupTasks(req); err != nil {
 		return nil, false, err
@@ -128,18 +128,18 @@ func (c *Client) listBackupTasks(ctx context.Context, req *ListBackupTasksReques
 	}
 	var out listBackupTasksWire
 	meta, err := c.c.Do(ctx, &core.Call{
-		Op:     name,
-		Method: http.MethodGet,
-		Path:   "/v5/{project_id}/ransomware/backup/operation-logs",
-		Query:  q,
+		Options: hcloud.Apply(opts),
+		Op:      name,
+		Method:  http.MethodGet,
+		Path:    "/v5/{project_id}/ransomware/backup/operation-logs",
+		Query:   q,
 	}, &out)
 	if err != nil {
 		return nil, false, err
 	}
 	resp := &ListBackupTasksResponse{
-		Tasks:      make([]BackupTask, 0, len(out.DataList)),
-		RequestID:  meta.RequestID,
-		StatusCode: meta.StatusCode,
+		Tasks:            make([]BackupTask, 0, len(out.DataList)),
+		ResponseMetadata: meta,
 	}
 	if out.TotalNum != nil {
 		resp.Total = *out.TotalNum
@@ -171,7 +171,7 @@ func (c *Client) validateListBackupTasks(req *ListBackupTasksRequest) error {
 // ErrPaginationStalled. req is not modified.
 //
 // API: GET /v5/{project_id}/ransomware/backup/operation-logs
-func (c *Client) BackupTasks(ctx context.Context, req *ListBackupTasksRequest) iter.Seq2[BackupTask, error] {
+func (c *Client) BackupTasks(ctx context.Context, req *ListBackupTasksRequest, opts ...Option) iter.Seq2[BackupTask, error] {
 	if err := c.validateListBackupTasks(req); err != nil {
 		return yieldErr[BackupTask](err)
 	}
@@ -186,7 +186,7 @@ func (c *Client) BackupTasks(ctx context.Context, req *ListBackupTasksRequest) i
 		Fetch: func(ctx context.Context, offset, limit int) ([]BackupTask, int, error) {
 			r := base
 			r.Offset, r.Limit = offset, limit
-			resp, hasTotal, err := c.listBackupTasks(ctx, &r)
+			resp, hasTotal, err := c.listBackupTasks(ctx, &r, opts)
 			if err != nil {
 				return nil, 0, err
 			}

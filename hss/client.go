@@ -4,7 +4,7 @@
 //
 // Every operation has the shape
 //
-//	func (c *Client) Op(ctx context.Context, req *OpRequest) (*OpResponse, error)
+//	func (c *Client) Op(ctx context.Context, req *OpRequest, opts ...Option) (*OpResponse, error)
 //
 // and the listing operations also have lazy iterators (BackupTasks, HostBackups).
 // Requests are signed with AK/SK or, when Config.AuthToken or Config.AuthTokenProvider

@@ -19,10 +19,10 @@ func TestNewValidatesConfig(t *testing.T) {
 		cfg  Config
 		err  string
 	}{
-		{"no region or endpoint", Config{ProjectID: testProject, Credentials: testCreds}, "hss: config: set Region or Endpoint"},
+		{"no region or endpoint", Config{ProjectID: testProject, Credentials: testCreds}, "hss: config: set Region (e.g. ap-southeast-1), or the service's endpoint in ServiceEndpoints"},
 		{"no credentials", Config{Region: testRegion, ProjectID: testProject}, "hss: config: no credentials"},
 		{"credentials and token", Config{Region: testRegion, ProjectID: testProject, Credentials: testCreds, AuthToken: "t"}, "hss: config: set exactly one"},
-		{"no project and no region to look it up", Config{Endpoint: "https://hss.example.com", Credentials: testCreds}, "hss: config: ProjectID is required"},
+		{"no project and no region to look it up", Config{ServiceEndpoints: map[string][]string{"hss": {"https://hss.example.com"}}, Credentials: testCreds}, "hss: config: ProjectID is required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+
 	"github.com/hcloudlogs/hcloudlogs-go/internal/core"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/page"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/wire"
@@ -38,10 +40,8 @@ type ListHostBackupsResponse struct {
 	Total int
 	// Backups are the backups of this page.
 	Backups []HostBackup
-	// RequestID is the X-Request-Id of the reply.
-	RequestID string
-	// StatusCode is the HTTP status of the reply.
-	StatusCode int
+	// ResponseMetadata describes the HTTP reply: request ID, status, headers.
+	ResponseMetadata
 }
 
 // HostBackup is one backup of a host, the source of a RestoreBackup.
@@ -77,14 +77,14 @@ type listHostBackupsWire struct {
 // Offset and limit are always sent, as the API requires them.
 //
 // API: GET /v5/{project_id}/ransomware/backup/{host_id}
-func (c *Client) ListHostBackups(ctx context.Context, req *ListHostBackupsRequest) (*ListHostBackupsResponse, error) {
-	resp, _, err := c.listHostBackups(ctx, req)
+func (c *Client) ListHostBackups(ctx context.Context, req *ListHostBackupsRequest, opts ...Option) (*ListHostBackupsResponse, error) {
+	resp, _, err := c.listHostBackups(ctx, req, opts)
 	return resp, err
 }
 
 // listHostBackups is ListHostBackups that also reports whether the reply carried a
 // total.
-func (c *Client) listHostBackups(ctx context.Context, req *ListHostBackupsRequest) (*ListHostBackupsResponse, bool, error) {
+func (c *Client) listHostBackups(ctx context.Context, req *ListHostBackupsRequest, opts []Option) (*ListHostBackupsResponse, bool, error) {
 	const name = "ListHostBackups"
 	if err := c.validateListHostBackups(req); err != nil {
 		return nil, false, err
@@ -95,20 +95,20 @@ func (c *Client) listHostBackups(ctx context.Context, req *ListHostBackupsReques
 	}
 	var out listHostBackupsWire
 	meta, err := c.c.Do(ctx, &core.Call{
-		Op:     name,
-		Method: http.MethodGet,
-		Path:   "/v5/{project_id}/ransomware/backup/{HostID}",
-		Params: []string{req.HostID},
-		Query:  q,
-		Header: regionHeader(req.Region),
+		Options: hcloud.Apply(opts),
+		Op:      name,
+		Method:  http.MethodGet,
+		Path:    "/v5/{project_id}/ransomware/backup/{HostID}",
+		Params:  []string{req.HostID},
+		Query:   q,
+		Header:  regionHeader(req.Region),
 	}, &out)
 	if err != nil {
 		return nil, false, err
 	}
 	resp := &ListHostBackupsResponse{
-		Backups:    make([]HostBackup, 0, len(out.DataList)),
-		RequestID:  meta.RequestID,
-		StatusCode: meta.StatusCode,
+		Backups:          make([]HostBackup, 0, len(out.DataList)),
+		ResponseMetadata: meta,
 	}
 	if out.TotalNum != nil {
 		resp.Total = *out.TotalNum
@@ -152,7 +152,7 @@ func (c *Client) validateListHostBackups(req *ListHostBackupsRequest) error {
 // error wrapping ErrPaginationStalled. req is not modified.
 //
 // API: GET /v5/{project_id}/ransomware/backup/{host_id}
-func (c *Client) HostBackups(ctx context.Context, req *ListHostBackupsRequest) iter.Seq2[HostBackup, error] {
+func (c *Client) HostBackups(ctx context.Context, req *ListHostBackupsRequest, opts ...Option) iter.Seq2[HostBackup, error] {
 	if err := c.validateListHostBackups(req); err != nil {
 		return yieldErr[HostBackup](err)
 	}
@@ -165,7 +165,7 @@ func (c *Client) HostBackups(ctx context.Context, req *ListHostBackupsRequest) i
 		Fetch: func(ctx context.Context, offset, limit int) ([]HostBackup, int, error) {
 			r := base
 			r.Offset, r.Limit = offset, limit
-			resp, hasTotal, err := c.listHostBackups(ctx, &r)
+			resp, hasTotal, err := c.listHostBackups(ctx, &r, opts)
 			if err != nil {
 				return nil, 0, err
 			}

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+
 	"github.com/hcloudlogs/hcloudlogs-go/internal/core"
 )
 
@@ -39,10 +41,8 @@ type VolumeMapping struct {
 // RestoreBackupResponse is the reply to a restore; the service returns no task ID,
 // the restore shows up in ListBackupTasks.
 type RestoreBackupResponse struct {
-	// RequestID is the X-Request-Id of the reply.
-	RequestID string
-	// StatusCode is the HTTP status of the reply.
-	StatusCode int
+	// ResponseMetadata describes the HTTP reply: request ID, status, headers.
+	ResponseMetadata
 }
 
 // restoreBody is the request body of RestoreDuplicationInfo.
@@ -61,7 +61,7 @@ type volumeMappingWire struct {
 // restore runs asynchronously as a task that ListBackupTasks and BackupTasks report.
 //
 // API: POST /v5/{project_id}/ransomware/duplication/{backup_id}/restore
-func (c *Client) RestoreBackup(ctx context.Context, req *RestoreBackupRequest) (*RestoreBackupResponse, error) {
+func (c *Client) RestoreBackup(ctx context.Context, req *RestoreBackupRequest, opts ...Option) (*RestoreBackupResponse, error) {
 	const name = "RestoreBackup"
 	if err := c.validateRestoreBackup(req); err != nil {
 		return nil, err
@@ -79,18 +79,19 @@ func (c *Client) RestoreBackup(ctx context.Context, req *RestoreBackupRequest) (
 		q = url.Values{"enterprise_project_id": {req.EnterpriseProjectID}}
 	}
 	meta, err := c.c.Do(ctx, &core.Call{
-		Op:     name,
-		Method: http.MethodPost,
-		Path:   "/v5/{project_id}/ransomware/duplication/{BackupID}/restore",
-		Params: []string{req.BackupID},
-		Query:  q,
-		Header: regionHeader(req.Region),
-		Body:   body,
+		Options: hcloud.Apply(opts),
+		Op:      name,
+		Method:  http.MethodPost,
+		Path:    "/v5/{project_id}/ransomware/duplication/{BackupID}/restore",
+		Params:  []string{req.BackupID},
+		Query:   q,
+		Header:  regionHeader(req.Region),
+		Body:    body,
 	}, nil)
 	if err != nil {
 		return nil, err
 	}
-	return &RestoreBackupResponse{RequestID: meta.RequestID, StatusCode: meta.StatusCode}, nil
+	return &RestoreBackupResponse{ResponseMetadata: meta}, nil
 }
 
 func (c *Client) validateRestoreBackup(req *RestoreBackupRequest) error {

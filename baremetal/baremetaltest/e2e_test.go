@@ -245,7 +245,7 @@ func TestEndToEndTruncatedDownload(t *testing.T) {
 	export, n, err := c.ExportAndDownload(context.Background(), "srv-1", &out)
 	require.Error(t, err, "a cut archive is never a success")
 	assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
-	assert.Contains(t, err.Error(), "clouddc: DownloadLogs: the body ended after 20000 of 40000 bytes")
+	assert.Contains(t, err.Error(), "baremetal: DownloadLogs: the body ended after 20000 of 40000 bytes")
 	assert.Equal(t, int64(20_000), n)
 	require.NotNil(t, export)
 	assert.True(t, export.Status.Done())

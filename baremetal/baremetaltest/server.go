@@ -36,6 +36,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+
 	"github.com/hcloudlogs/hcloudlogs-go/baremetal"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/fake"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
@@ -176,6 +178,7 @@ func NewServer(opts ...Option) *Server {
 			opt(&o)
 		}
 	}
+	o.fake.Service = hcloud.ServiceBareMetal
 	f := fake.New(o.fake)
 	s := &Server{
 		URL:            f.URL,

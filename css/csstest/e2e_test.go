@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -39,7 +41,7 @@ func TestEndToEndBackupLogs(t *testing.T) {
 func TestEndToEndBackupLogsFailure(t *testing.T) {
 	t.Parallel()
 	_, client, _ := setup(t, csstest.WithJobFailure("OBS bucket css-backup is not reachable"))
-	job, err := client.BackupLogs(context.Background(), &css.CreateLogBackupRequest{ClusterID: clusterA}, css.WithMinDelay(500*time.Millisecond))
+	job, err := client.BackupLogs(context.Background(), &css.CreateLogBackupRequest{ClusterID: clusterA}, hcloud.WithMinDelay(500*time.Millisecond))
 	assert.Nil(t, job)
 	var failed *css.JobFailedError
 	require.ErrorAs(t, err, &failed)

@@ -35,6 +35,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+
 	"github.com/hcloudlogs/hcloudlogs-go/css"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/fake"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
@@ -162,7 +164,7 @@ func NewServer(opts ...Option) *Server {
 			opt(&o)
 		}
 	}
-	fs := fake.New(fake.Options{Clock: o.clock, AuthToken: o.token, Logf: o.logf})
+	fs := fake.New(fake.Options{Service: hcloud.ServiceCSS, Clock: o.clock, AuthToken: o.token, Logf: o.logf})
 	s := &Server{
 		URL:         fs.URL,
 		ProjectID:   fs.ProjectID,

@@ -31,6 +31,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+
 	"github.com/hcloudlogs/hcloudlogs-go/dws"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/fake"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
@@ -143,6 +145,7 @@ func NewServer(opts ...Option) *Server {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	o.fake.Service = hcloud.ServiceDWS
 	f := fake.New(o.fake)
 	s := &Server{
 		URL:         f.URL,

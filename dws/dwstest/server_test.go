@@ -220,7 +220,7 @@ func TestServerConfig(t *testing.T) {
 	srv := dwstest.NewServer(dwstest.WithClock(clk))
 	t.Cleanup(srv.Close)
 	cfg := srv.Config()
-	assert.Equal(t, srv.URL, cfg.Endpoint)
+	assert.Equal(t, map[string][]string{"dws": {srv.URL}}, cfg.ServiceEndpoints)
 	assert.True(t, strings.HasPrefix(srv.URL, "http://127.0.0.1:"), srv.URL)
 	assert.True(t, cfg.AllowInsecureHTTP)
 	assert.Equal(t, srv.ProjectID, cfg.ProjectID)

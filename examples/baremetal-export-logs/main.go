@@ -24,6 +24,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/config"
+
 	"github.com/hcloudlogs/hcloudlogs-go/baremetal"
 	"github.com/hcloudlogs/hcloudlogs-go/baremetal/baremetaltest"
 )
@@ -115,7 +117,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	} else {
 		var err error
-		if cfg, err = baremetal.ConfigFromEnv(); err != nil {
+		if cfg, err = config.Load(ctx); err != nil {
 			fmt.Fprintf(stderr, "baremetal-export-logs: %v\n", err)
 			return 2
 		}

@@ -26,6 +26,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/config"
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+
 	"github.com/hcloudlogs/hcloudlogs-go/css"
 	"github.com/hcloudlogs/hcloudlogs-go/css/csstest"
 )
@@ -123,14 +126,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	var cfg css.Config
-	var waitOpts []css.WaitOption
+	var waitOpts []css.Option
 	if hasAccessKey() {
 		if o.cluster == "" {
 			fmt.Fprintln(stderr, "css-log-backup: -cluster is required with real credentials (see -h)")
 			return exitUsage
 		}
 		var err error
-		if cfg, err = css.ConfigFromEnv(); err != nil {
+		if cfg, err = config.Load(ctx); err != nil {
 			fmt.Fprintf(stderr, "css-log-backup: %v\n", err)
 			return exitError
 		}
@@ -146,7 +149,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		defer srv.Close()
 		fmt.Fprintf(stdout, "No HUAWEICLOUD_SDK_AK in the environment: running against the built-in fake CSS service at %s.\n\n", srv.URL)
 		cfg = srv.Config()
-		waitOpts = []css.WaitOption{css.WithMinDelay(fakeMinDelay), css.WithMaxDelay(fakeMaxDelay)}
+		waitOpts = []css.Option{hcloud.WithMinDelay(fakeMinDelay), hcloud.WithMaxDelay(fakeMaxDelay)}
 	}
 
 	client, err := css.New(cfg)
@@ -181,7 +184,7 @@ func startFake(cluster string) (*csstest.Server, error) {
 
 // backup is the workflow: ensure log backup is on, back up, print the job and the
 // last jobs.
-func backup(ctx context.Context, client *css.Client, o options, w io.Writer, waitOpts ...css.WaitOption) error {
+func backup(ctx context.Context, client *css.Client, o options, w io.Writer, waitOpts ...css.Option) error {
 	if err := ensureEnabled(ctx, client, o, w); err != nil {
 		return err
 	}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -168,7 +170,7 @@ func TestReportTimeout(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	var out, errOut bytes.Buffer
-	err := backup(ctx, client, options{cluster: demoCluster}, &out, css.WithMinDelay(50*time.Millisecond))
+	err := backup(ctx, client, options{cluster: demoCluster}, &out, hcloud.WithMinDelay(50*time.Millisecond))
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	report(&errOut, err)
 	assert.Contains(t, errOut.String(), "context deadline exceeded")

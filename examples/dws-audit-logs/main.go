@@ -24,6 +24,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/config"
+
 	"github.com/hcloudlogs/hcloudlogs-go/dws"
 	"github.com/hcloudlogs/hcloudlogs-go/dws/dwstest"
 )
@@ -106,7 +108,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 		var err error
-		if cfg, err = dws.ConfigFromEnv(); err != nil {
+		if cfg, err = config.Load(ctx); err != nil {
 			fmt.Fprintf(stderr, "dws-audit-logs: %v\n", err)
 			return exitError
 		}

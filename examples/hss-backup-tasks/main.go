@@ -23,6 +23,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/config"
+
 	"github.com/hcloudlogs/hcloudlogs-go/hss"
 	"github.com/hcloudlogs/hcloudlogs-go/hss/hsstest"
 )
@@ -99,7 +101,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, prepare f
 		fmt.Fprintln(stdout, "No HUAWEICLOUD_SDK_AK or CLOUD_SDK_AK in the environment: running against the built-in HSS fake.")
 	} else {
 		var err error
-		if cfg, err = hss.ConfigFromEnv(); err != nil {
+		if cfg, err = config.Load(ctx); err != nil {
 			fmt.Fprintln(stderr, "hss-backup-tasks:", err)
 			return 1
 		}

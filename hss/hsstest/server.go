@@ -61,6 +61,8 @@ package hsstest
 import (
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+
 	"github.com/hcloudlogs/hcloudlogs-go/hss"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/fake"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
@@ -188,6 +190,7 @@ func NewServer(opts ...Option) *Server {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	o.fake.Service = hcloud.ServiceHSS
 	f := fake.New(o.fake)
 	s := &Server{
 		URL:             f.URL,

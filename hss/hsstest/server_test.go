@@ -433,7 +433,7 @@ func TestTokenMode(t *testing.T) {
 	assert.Equal(t, "iam-token-1", cfg.AuthToken)
 	assert.Equal(t, signer.Credentials{}, cfg.Credentials)
 	assert.True(t, cfg.AllowInsecureHTTP)
-	assert.Equal(t, srv.URL, cfg.Endpoint)
+	assert.Equal(t, map[string][]string{"hss": {srv.URL}}, cfg.ServiceEndpoints)
 	assert.Equal(t, srv.ProjectID, cfg.ProjectID)
 
 	r := do(t, srv, http.MethodGet, tasksPath(srv)+"?offset=0&limit=10", "")

@@ -82,7 +82,7 @@ func authTransport(cfg *Config, base http.RoundTripper) http.RoundTripper {
 	case cfg.AuthTokenProvider != nil:
 		rt = &tokenTransport{base: base, token: cfg.AuthTokenProvider}
 	default:
-		st := &signer.Transport{Base: base, Credentials: cfg.Credentials, Now: cfg.clock().Now}
+		st := &signer.Transport{Base: base, Credentials: cfg.Credentials, Now: ClockOf(cfg).Now}
 		if p := cfg.CredentialsProvider; p != nil {
 			st.CredentialsFunc = p.Retrieve
 		}

@@ -14,6 +14,7 @@ import (
 
 	json "github.com/go-json-experiment/json/v1"
 	"github.com/hashicorp/go-retryablehttp"
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
 )
 
 // Version is the library version sent in the User-Agent.
@@ -28,18 +29,20 @@ type Client struct {
 	userAgent string
 	maxBytes  int64
 	clock     Clock
+	policy    RetryPolicy
 	rc        *retryablehttp.Client
 }
 
 // NewClient validates cfg and builds the pipeline for service (one of the Service
 // constants).
 func NewClient(service string, cfg Config) (*Client, error) {
-	if err := cfg.validate(service); err != nil {
+	list, err := validateConfig(&cfg, service)
+	if err != nil {
 		return nil, err
 	}
 	var endpoints []*url.URL
-	for _, e := range cfg.endpoints(service) {
-		u, err := url.Parse(strings.TrimRight(e, "/"))
+	for _, e := range list {
+		u, err := url.Parse(e)
 		if err != nil {
 			return nil, fmt.Errorf("%s: config: endpoint %q: %w", service, e, err)
 		}
@@ -80,9 +83,9 @@ func buildClient(service string, cfg *Config, endpoints []*url.URL, base http.Ro
 	}
 	maxBytes := cfg.MaxResponseBytes
 	if maxBytes == 0 {
-		maxBytes = DefaultMaxResponseBytes
+		maxBytes = hcloud.DefaultMaxResponseBytes
 	}
-	r := &retrier{policy: cfg.Retry.withDefaults(), clock: cfg.clock(), logger: cfg.Logger}
+	r := &retrier{policy: retryDefaults(cfg.Retry), clock: ClockOf(cfg), logger: cfg.Logger}
 	return &Client{
 		service:   service,
 		base:      endpoints[0],
@@ -90,6 +93,7 @@ func buildClient(service string, cfg *Config, endpoints []*url.URL, base http.Ro
 		userAgent: ua,
 		maxBytes:  maxBytes,
 		clock:     r.clock,
+		policy:    r.policy,
 		rc:        newRetryClient(r, hc),
 	}
 }
@@ -128,14 +132,16 @@ type Call struct {
 	Header http.Header
 	// Body is marshalled as the JSON body; nil sends no body.
 	Body any
+	// Options are the caller's per-call options.
+	Options hcloud.CallOptions
 }
 
 // Meta is what every response reports about its HTTP reply.
-type Meta struct {
-	// StatusCode is the HTTP status.
-	StatusCode int
-	// RequestID is the X-Request-Id header.
-	RequestID string
+type Meta = hcloud.ResponseMetadata
+
+// MetaOf returns the metadata of resp.
+func MetaOf(resp *http.Response) Meta {
+	return Meta{StatusCode: resp.StatusCode, RequestID: resp.Header.Get("X-Request-Id"), Header: resp.Header}
 }
 
 // Do sends call and decodes a 2xx JSON reply into out. With out nil the reply must be
@@ -154,7 +160,7 @@ func (c *Client) Do(ctx context.Context, call *Call, out any) (Meta, error) {
 	if body != nil {
 		data = body.Bytes()
 	}
-	meta := Meta{StatusCode: resp.StatusCode, RequestID: resp.Header.Get("X-Request-Id")}
+	meta := MetaOf(resp)
 	if err := decodeJSON(data, out); err != nil {
 		return meta, &RequestError{Service: c.service, Operation: call.Op, Attempts: attempts,
 			StatusCode: meta.StatusCode, RequestID: meta.RequestID, Err: err}
@@ -182,6 +188,16 @@ func (c *Client) send(ctx context.Context, call *Call, read bool) (*http.Respons
 	if err != nil {
 		return nil, nil, 0, err
 	}
+	policy := c.policy
+	if p := call.Options.Retry; p != nil {
+		if err := p.Validate(); err != nil {
+			return nil, nil, 0, op.Invalid("WithRetry", "%v", err)
+		}
+		policy = retryDefaults(*p)
+	}
+	if err := checkHeaders(op, call.Options.Header); err != nil {
+		return nil, nil, 0, err
+	}
 	var body []byte
 	if call.Body != nil {
 		if body, err = json.Marshal(call.Body); err != nil {
@@ -199,7 +215,7 @@ func (c *Client) send(ctx context.Context, call *Call, read bool) (*http.Respons
 			return nil, nil, 0, err
 		}
 	}
-	st := &attemptState{method: call.Method}
+	st := &attemptState{method: call.Method, policy: policy}
 	ctx = context.WithValue(ctx, attemptKey{}, st)
 	var raw any
 	if body != nil {
@@ -213,6 +229,9 @@ func (c *Client) send(ctx context.Context, call *Call, read bool) (*http.Respons
 	req.Host = u.Host
 	for k, v := range call.Header {
 		req.Header[k] = v
+	}
+	for k, v := range call.Options.Header {
+		req.Header[k] = append(req.Header[k], v...)
 	}
 	if pid != "" {
 		req.Header.Set("X-Project-Id", string(pid))
@@ -251,6 +270,40 @@ func (c *Client) send(ctx context.Context, call *Call, read bool) (*http.Respons
 	defer resp.Body.Close()
 	st.body.release()
 	return nil, nil, st.attempts, c.apiError(call.Op, resp, st.attempts)
+}
+
+// reservedHeaders are set by the pipeline itself; WithHeader cannot replace them.
+var reservedHeaders = []string{"Authorization", "X-Sdk-Date", "Host", "X-Project-Id",
+	"X-Security-Token", "X-Auth-Token", "Content-Type", "Content-Length"}
+
+// checkHeaders refuses per-call headers that the pipeline sets itself or that are
+// not valid HTTP.
+func checkHeaders(op Op, h http.Header) error {
+	for k, vs := range h {
+		for _, r := range reservedHeaders {
+			if strings.EqualFold(k, r) {
+				return op.Invalid("WithHeader", "%s is set by the client and cannot be replaced", r)
+			}
+		}
+		if k == "" || strings.IndexFunc(k, notTokenRune) >= 0 {
+			return op.Invalid("WithHeader", "%q is not a valid header name", k)
+		}
+		for _, v := range vs {
+			if strings.ContainsAny(v, "\r\n\x00") {
+				return op.Invalid("WithHeader", "the value of %s contains a line break or NUL", k)
+			}
+		}
+	}
+	return nil
+}
+
+// notTokenRune reports a rune not allowed in an HTTP header name (RFC 9110 token).
+func notTokenRune(r rune) bool {
+	switch {
+	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		return false
+	}
+	return !strings.ContainsRune("!#$%&'*+-.^_`|~", r)
 }
 
 // unwrapURLError drops net/http's *url.Error, whose text repeats the full URL.

@@ -15,6 +15,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+
 	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -144,7 +146,7 @@ func TestDoSuccessBuildsSignedRequest(t *testing.T) {
 	var out listOut
 	meta, err := f.client.Do(context.Background(), &listCall, &out)
 	require.NoError(t, err)
-	assert.Equal(t, Meta{StatusCode: 200, RequestID: "req-OK"}, meta)
+	assert.Equal(t, Meta{StatusCode: 200, RequestID: "req-OK", Header: http.Header{"X-Request-Id": {"req-OK"}}}, meta)
 	require.Len(t, out.Records, 1)
 	assert.Equal(t, "a", out.Records[0].ID)
 
@@ -256,7 +258,7 @@ func TestExhaustedRetriesKeepLastError(t *testing.T) {
 	sleeps := f.clock.Sleeps()
 	require.Len(t, sleeps, 3)
 	for i, s := range sleeps {
-		assert.LessOrEqual(t, s, DefaultMinWait<<i, "full jitter under the exponential ceiling")
+		assert.LessOrEqual(t, s, hcloud.DefaultMinWait<<i, "full jitter under the exponential ceiling")
 	}
 }
 
@@ -438,19 +440,27 @@ func TestConfigValidation(t *testing.T) {
 		mutate func(*Config)
 		want   string
 	}{
-		{"no region or endpoint", func(c *Config) { c.Region = "" }, "set Region or Endpoint"},
-		{"http endpoint", func(c *Config) { c.Endpoint = "http://127.0.0.1:1" }, "set AllowInsecureHTTP"},
-		{"relative endpoint", func(c *Config) { c.Endpoint = "css.example.com" }, "not an absolute URL"},
-		{"ftp endpoint", func(c *Config) { c.Endpoint = "ftp://x.example.com" }, "must use https"},
-		{"no project, no region", func(c *Config) { c.ProjectID, c.Region, c.Endpoint = "", "", "https://css.example.com" }, "ProjectID is required (or set Region"},
+		{"no region or endpoint", func(c *Config) { c.Region = "" }, "set Region (e.g. ap-southeast-1), or the service's endpoint in ServiceEndpoints"},
+		{"http endpoint", func(c *Config) { c.ServiceEndpoints = map[string][]string{"CSS": {"http://127.0.0.1:1"}} },
+			"set Config.AllowInsecureHTTP, or pass config.WithAllowInsecureHTTP() to config.Load, or set HUAWEICLOUD_SDK_ALLOW_INSECURE_HTTP=true"},
+		{"ftp endpoint", func(c *Config) { c.ServiceEndpoints = map[string][]string{"css": {"ftp://x.example.com"}} }, "must use https"},
+		{"unknown service key", func(c *Config) { c.ServiceEndpoints = map[string][]string{"csss": {"https://x.example.com"}} },
+			`ServiceEndpoints: unknown service "csss" (known: css, hss, dws, baremetal)`},
+		{"two keys for one service", func(c *Config) {
+			c.ServiceEndpoints = map[string][]string{"css": {"https://x.example.com"}, "CSS": {"https://y.example.com"}}
+		}, `keys "CSS" and "css" all name service css`},
+		{"no project, no region", func(c *Config) {
+			c.ProjectID, c.Region, c.ServiceEndpoints = "", "", map[string][]string{"css": {"https://css.example.com"}}
+		}, "ProjectID is required (or set Region"},
 		{"no project, http IAM", func(c *Config) { c.ProjectID, c.IAMEndpoint = "", "http://127.0.0.1:1" }, "IAMEndpoint \"http://127.0.0.1:1\" uses http"},
-		{"no project, bad region", func(c *Config) { c.ProjectID, c.Region = "", "ap/x" }, "Region \"ap/x\""},
+		{"no project, bad region", func(c *Config) { c.ProjectID, c.Region = "", "ap/x" }, "invalid Region \"ap/x\""},
+		{"bad region with a project", func(c *Config) { c.Region = "attacker.example#" }, "invalid Region \"attacker.example#\""},
 		{"http service endpoint", func(c *Config) {
 			c.ServiceEndpoints = map[string][]string{ServiceCSS: {"https://a.example.com", "http://b.example.com"}}
 		},
 			`ServiceEndpoints["css"][1] "http://b.example.com" uses http`},
-		{"relative service endpoint", func(c *Config) { c.ServiceEndpoints = map[string][]string{ServiceCSS: {"a.example.com"}} },
-			`ServiceEndpoints["css"][0] "a.example.com" is not an absolute URL`},
+		{"service endpoint with a query", func(c *Config) { c.ServiceEndpoints = map[string][]string{ServiceCSS: {"a.example.com?x=1"}} },
+			`ServiceEndpoints["css"][0] "https://a.example.com?x=1" must not carry user info, a query or a fragment`},
 		{"bad project", func(c *Config) { c.ProjectID = "a/b" }, "ProjectID"},
 		{"no credentials", func(c *Config) { c.Credentials = signer.Credentials{} }, "no credentials"},
 		{"half credentials", func(c *Config) { c.Credentials.SecretKey = "" }, "SecretKey"},
@@ -471,7 +481,7 @@ func TestConfigValidation(t *testing.T) {
 	_, err := NewClient(ServiceCSS, good)
 	require.NoError(t, err)
 	cfg := good
-	cfg.Endpoint, cfg.AllowInsecureHTTP = "http://127.0.0.1:8080", true
+	cfg.ServiceEndpoints, cfg.AllowInsecureHTTP = map[string][]string{"CSS": {"http://127.0.0.1:8080"}}, true
 	_, err = NewClient(ServiceCSS, cfg)
 	require.NoError(t, err)
 	cfg = good
@@ -497,8 +507,8 @@ func TestEndpoint(t *testing.T) {
 		{ServiceDWS, "cn-south-4", "https://dws.cn-south-4.myhuaweicloud.cn"},
 		{ServiceDWS, "ap-southeast-4", "https://dws.ap-southeast-4.myhuaweicloud.cn"},
 		{ServiceDWS, "ru-moscow-1", "https://dws.ru-moscow-1.myhuaweicloud.com"},
-		{ServiceCloudDC, "cn-east-3", "https://clouddc.cn-east-3.myhuaweicloud.com"},
-		{ServiceCloudDC, "xx-new-9", "https://clouddc.xx-new-9.myhuaweicloud.com"},
+		{ServiceBareMetal, "cn-east-3", "https://clouddc.cn-east-3.myhuaweicloud.com"},
+		{ServiceBareMetal, "xx-new-9", "https://clouddc.xx-new-9.myhuaweicloud.com"},
 	} {
 		assert.Equal(t, tc[2], Endpoint(tc[0], tc[1]), "%s %s", tc[0], tc[1])
 	}

@@ -2,19 +2,11 @@ package core
 
 import "strings"
 
-// Service names understood by Endpoint, as the official SDK names them.
-const (
-	ServiceCSS     = "css"
-	ServiceHSS     = "hss"
-	ServiceDWS     = "dws"
-	ServiceCloudDC = "clouddc"
-)
-
 // Endpoint returns the https endpoint of service in region, with the official SDK's
 // exceptions (CSS "es." hosts, ".eu" and ".cn" domains). Unknown regions follow the
 // service's pattern.
 func Endpoint(service, region string) string {
-	host := service
+	host := wireServiceName(service)
 	domain := "myhuaweicloud.com"
 	switch service {
 	case ServiceCSS:

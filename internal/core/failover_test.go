@@ -262,8 +262,7 @@ func TestSingleEndpointHasNoFailoverLayer(t *testing.T) {
 	t.Parallel()
 	for _, cfg := range []Config{
 		{Region: "ap-southeast-1", ProjectID: testProject, Credentials: testCreds},
-		{Region: "ap-southeast-1", ProjectID: testProject, Credentials: testCreds, Endpoint: "https://one.example.com",
-			ServiceEndpoints: map[string][]string{ServiceCSS: {"https://a.example.com", "https://b.example.com"}}},
+		{Region: "ap-southeast-1", ProjectID: testProject, Credentials: testCreds, ServiceEndpoints: map[string][]string{"css": {"https://one.example.com"}}},
 	} {
 		c, err := NewClient(ServiceCSS, cfg)
 		require.NoError(t, err)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/credentials"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/regions"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
@@ -29,6 +30,7 @@ const (
 	EnvCredentialsFile   = "HUAWEICLOUD_SDK_CREDENTIALS_FILE"
 	EnvRegionsFile       = "HUAWEICLOUD_SDK_REGIONS_FILE"
 	EnvIAMEndpoint       = "HUAWEICLOUD_SDK_IAM_ENDPOINT"
+	EnvAllowInsecureHTTP = "HUAWEICLOUD_SDK_ALLOW_INSECURE_HTTP"
 	// EnvEndpointPrefix starts the per-service endpoint variables,
 	// HUAWEICLOUD_SDK_REGION_{SERVICE}_{REGION}; see EndpointEnvName.
 	EnvEndpointPrefix = "HUAWEICLOUD_SDK_REGION_"
@@ -41,7 +43,7 @@ const DefaultMetadataEndpoint = credentials.DefaultMetadataEndpoint
 // EndpointEnvName returns the environment variable that lists the endpoints of
 // service in region, e.g. HUAWEICLOUD_SDK_REGION_CSS_AP_SOUTHEAST_1.
 func EndpointEnvName(service, region string) string {
-	return EnvEndpointPrefix + strings.ToUpper(service) + "_" + strings.ToUpper(strings.ReplaceAll(region, "-", "_"))
+	return EnvEndpointPrefix + strings.ToUpper(wireServiceName(service)) + "_" + strings.ToUpper(strings.ReplaceAll(region, "-", "_"))
 }
 
 // LoadOption changes how LoadConfig looks for configuration.
@@ -57,6 +59,7 @@ type loadOptions struct {
 	httpClient       *http.Client
 	clock            Clock
 	home             *string
+	allowInsecure    bool
 	lookupEnv        func(string) (string, bool)
 }
 
@@ -106,6 +109,11 @@ func WithClock(c Clock) LoadOption {
 	return func(o *loadOptions) { o.clock = c }
 }
 
+// WithAllowInsecureHTTP sets Config.AllowInsecureHTTP: http:// endpoints are allowed.
+func WithAllowInsecureHTTP() LoadOption {
+	return func(o *loadOptions) { o.allowInsecure = true }
+}
+
 // WithHomeDir sets the directory that holds .huaweicloud/credentials and
 // .huaweicloud/regions.yaml, instead of the user's home directory. An empty dir means
 // no default files.
@@ -124,11 +132,6 @@ func WithEnv(lookup func(key string) (value string, ok bool)) LoadOption {
 		}
 	}
 }
-
-// ConfigFromEnv is LoadConfig(context.Background()): configuration from the
-// environment, the official SDK's files and, lacking credentials, the instance
-// metadata service. See LoadConfig for the sources and their order.
-func ConfigFromEnv() (Config, error) { return LoadConfig(context.Background()) }
 
 // LoadConfig builds a Config from the sources the official Huawei Cloud SDK reads,
 // the first found winning:
@@ -168,7 +171,7 @@ func LoadConfig(ctx context.Context, opts ...LoadOption) (Config, error) {
 			opt(&o)
 		}
 	}
-	cfg := Config{HTTPClient: o.httpClient, Clock: o.clock, projects: newProjectCache()}
+	cfg := Config{HTTPClient: o.httpClient, Clock: o.clock}
 
 	creds, haveCreds, err := o.explicitOrEnvCredentials()
 	if err != nil {
@@ -207,8 +210,18 @@ func LoadConfig(ctx context.Context, opts ...LoadOption) (Config, error) {
 	if cfg.IAMEndpoint == "" {
 		cfg.IAMEndpoint = o.env(EnvIAMEndpoint)
 	}
-	if cfg.ServiceEndpoints, err = o.serviceEndpoints(cfg.Region); err != nil {
+	allow, err := o.allowInsecureHTTP()
+	if err != nil {
+		return Config{}, err
+	}
+	cfg.AllowInsecureHTTP = allow
+	if cfg.ResolveEndpoints, err = o.endpointResolver(); err != nil {
 		return Config{}, fmt.Errorf("hcloudlogs: %w", err)
+	}
+	for _, svc := range hcloud.Services() {
+		if _, err := cfg.ResolveEndpoints(svc, cfg.Region); err != nil {
+			return Config{}, fmt.Errorf("hcloudlogs: %w", err)
+		}
 	}
 
 	if haveCreds {
@@ -227,6 +240,21 @@ func LoadConfig(ctx context.Context, opts ...LoadOption) (Config, error) {
 	}
 	cfg.CredentialsProvider = md
 	return cfg, nil
+}
+
+// allowInsecureHTTP is the option, else HUAWEICLOUD_SDK_ALLOW_INSECURE_HTTP.
+func (o *loadOptions) allowInsecureHTTP() (bool, error) {
+	if o.allowInsecure {
+		return true, nil
+	}
+	switch v := strings.ToLower(o.env(EnvAllowInsecureHTTP)); v {
+	case "", "false", "0":
+		return false, nil
+	case "true", "1":
+		return true, nil
+	default:
+		return false, fmt.Errorf("hcloudlogs: %s=%q: want true or false", EnvAllowInsecureHTTP, v)
+	}
 }
 
 // env returns the trimmed value of the variable key.
@@ -314,9 +342,11 @@ func (o *loadOptions) credentialsFromFile() (fc credentials.FileCredentials, pat
 	return fc, path, true, nil
 }
 
-// serviceEndpoints resolves the endpoint lists of every service in region: the
-// environment first, then the regions file.
-func (o *loadOptions) serviceEndpoints(region string) (map[string][]string, error) {
+// endpointResolver reads the regions file once and returns the resolver of
+// Config.ResolveEndpoints: per service and region, the environment first, then the
+// regions file. Every endpoint of the file is checked here, so a malformed one fails
+// loading; a variable is read when a client is built.
+func (o *loadOptions) endpointResolver() (func(service, region string) ([]string, error), error) {
 	path, required := o.filePath(o.regionsFile, EnvRegionsFile, "regions.yaml")
 	var file *regions.File
 	if path != "" {
@@ -328,28 +358,38 @@ func (o *loadOptions) serviceEndpoints(region string) (map[string][]string, erro
 			return nil, err
 		}
 	}
-	out := map[string][]string{}
-	for _, svc := range []string{ServiceCSS, ServiceHSS, ServiceDWS, ServiceCloudDC} {
-		name := EndpointEnvName(svc, region)
-		source := name
-		var list []string
-		if v := o.env(name); v != "" {
-			list = strings.Split(v, ",")
-		} else if list = file.Endpoints(svc, region); len(list) > 0 {
-			source = fmt.Sprintf("regions file %s, %s %s", path, strings.ToUpper(svc), region)
-		}
-		eps, err := normalizeEndpoints(source, list)
-		if err != nil {
-			return nil, err
-		}
-		if len(eps) > 0 {
-			out[svc] = eps
+	type key struct{ service, region string }
+	table := map[key][]string{}
+	for _, svc := range hcloud.Services() {
+		wire := wireServiceName(svc)
+		for _, region := range file.Regions(wire) {
+			list, err := normalizeEndpoints(fmt.Sprintf("regions file %s, %s %s", path, strings.ToUpper(wire), region), file.Endpoints(wire, region))
+			if err != nil {
+				return nil, err
+			}
+			if len(list) > 0 {
+				table[key{svc, region}] = list
+			}
 		}
 	}
-	if len(out) == 0 {
-		return nil, nil
+	env := o.lookupEnv
+	resolve := func(service, region string) ([]string, error) {
+		name := EndpointEnvName(service, region)
+		if v, ok := env(name); ok && strings.TrimSpace(v) != "" {
+			return normalizeEndpoints(name, strings.Split(v, ","))
+		}
+		return table[key{service, region}], nil
 	}
-	return out, nil
+	return resolve, nil
+}
+
+// wireServiceName is the official SDK's name of a service in variables, regions.yaml
+// and host names: CLOUDDC for ServiceBareMetal.
+func wireServiceName(service string) string {
+	if service == ServiceBareMetal {
+		return "clouddc"
+	}
+	return service
 }
 
 // normalizeEndpoints trims the endpoints, drops empty ones, gives https:// to those

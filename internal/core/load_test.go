@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hcloudlogs/hcloudlogs-go/fakeclock"
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
 )
 
@@ -190,8 +191,8 @@ func TestLoadConfigEachSourceAlone(t *testing.T) {
 			}
 			cfg, err := LoadConfig(context.Background(), opts...)
 			require.NoError(t, err)
-			require.NotNil(t, cfg.projects, "LoadConfig gives its clients one project cache")
-			cfg.projects = nil
+			require.NotNil(t, cfg.ResolveEndpoints, "LoadConfig resolves endpoints per region")
+			cfg.ResolveEndpoints = nil
 			assert.Equal(t, tc.want, cfg)
 		})
 	}
@@ -408,7 +409,7 @@ func TestLoadConfigMissingDefaultFilesAreSkipped(t *testing.T) {
 	cfg, err := LoadConfig(context.Background(), hermetic(t, env{EnvRegion: "r-1"}, "", WithMetadataEndpoint(md.URL), WithClock(clk))...)
 	require.NoError(t, err, "no ~/.huaweicloud/credentials nor regions.yaml: on to the metadata service")
 	assert.NotNil(t, cfg.CredentialsProvider)
-	assert.Nil(t, cfg.ServiceEndpoints)
+	assert.Empty(t, endpointsOf(t, cfg))
 
 	cfg, err = LoadConfig(context.Background(), hermetic(t, env{EnvRegion: "r-1"}, "", WithHomeDir(""), WithMetadataEndpoint(md.URL), WithClock(clk))...)
 	require.NoError(t, err, "no home directory at all")
@@ -418,7 +419,7 @@ func TestLoadConfigMissingDefaultFilesAreSkipped(t *testing.T) {
 func TestLoadConfigEndpointOverrides(t *testing.T) {
 	t.Parallel()
 	assert.Equal(t, "HUAWEICLOUD_SDK_REGION_CSS_AP_SOUTHEAST_1", EndpointEnvName(ServiceCSS, "ap-southeast-1"))
-	assert.Equal(t, "HUAWEICLOUD_SDK_REGION_CLOUDDC_CN_EAST_3", EndpointEnvName(ServiceCloudDC, "cn-east-3"))
+	assert.Equal(t, "HUAWEICLOUD_SDK_REGION_CLOUDDC_CN_EAST_3", EndpointEnvName(ServiceBareMetal, "cn-east-3"))
 
 	home := t.TempDir()
 	writeHomeFile(t, home, "regions.yaml", `
@@ -434,7 +435,7 @@ HSS:
   - id: cn-north-4
     endpoint: https://hss-other-region.example.com
 `)
-	e := env{EnvAccessKey: "AK", EnvSecretKey: "SK", EnvRegion: "ap-southeast-1",
+	e := env{EnvAccessKey: "AK", EnvSecretKey: "SK", EnvRegion: "ap-southeast-1", EnvProjectID: testProject,
 		"HUAWEICLOUD_SDK_REGION_CSS_AP_SOUTHEAST_1": " https://css-a.example.com/ , css-b.example.com,,",
 		"HUAWEICLOUD_SDK_REGION_HSS_CN_NORTH_4":     "https://not-this-region.example.com"}
 	cfg, err := LoadConfig(context.Background(), hermetic(t, e, home)...)
@@ -442,19 +443,28 @@ HSS:
 	assert.Equal(t, map[string][]string{
 		ServiceCSS: {"https://css-a.example.com", "https://css-b.example.com"},
 		ServiceDWS: {"https://dws-1.example.com", "https://dws-2.example.com"},
-	}, cfg.ServiceEndpoints, "environment over file; only the loaded region; CloudDC and HSS derived")
+	}, endpointsOf(t, cfg), "environment over file; only the loaded region; CloudDC and HSS derived")
+	assert.Nil(t, cfg.ServiceEndpoints, "resolved endpoints stay out of the explicit overrides")
+
+	// Changing the region after loading takes that region's endpoints, never the old ones.
+	moved := cfg
+	moved.Region = "cn-north-4"
+	assert.Equal(t, map[string][]string{
+		ServiceHSS: {"https://not-this-region.example.com"},
+		ServiceDWS: {"https://dws-other-region.example.com"},
+	}, endpointsOf(t, moved))
 
 	otherFile := writeFileMode(t, filepath.Join(t.TempDir(), "r.yaml"), "CLOUDDC:\n  - id: ap-southeast-1\n    endpoint: https://clouddc-opt.example.com\n", 0o644)
 	envFile := writeFileMode(t, filepath.Join(t.TempDir(), "r.yaml"), "HSS:\n  - id: ap-southeast-1\n    endpoint: https://hss-env.example.com\n", 0o644)
-	e2 := env{EnvAccessKey: "AK", EnvSecretKey: "SK", EnvRegion: "ap-southeast-1", EnvRegionsFile: envFile}
+	e2 := env{EnvAccessKey: "AK", EnvSecretKey: "SK", EnvRegion: "ap-southeast-1", EnvProjectID: testProject, EnvRegionsFile: envFile}
 	cfg2, err := LoadConfig(context.Background(), hermetic(t, e2, home)...)
 	require.NoError(t, err)
-	assert.Equal(t, map[string][]string{ServiceHSS: {"https://hss-env.example.com"}}, cfg2.ServiceEndpoints, "HUAWEICLOUD_SDK_REGIONS_FILE over the default")
+	assert.Equal(t, map[string][]string{ServiceHSS: {"https://hss-env.example.com"}}, endpointsOf(t, cfg2), "HUAWEICLOUD_SDK_REGIONS_FILE over the default")
 	cfg2, err = LoadConfig(context.Background(), hermetic(t, e2, home, WithRegionsFile(otherFile))...)
 	require.NoError(t, err)
-	assert.Equal(t, map[string][]string{ServiceCloudDC: {"https://clouddc-opt.example.com"}}, cfg2.ServiceEndpoints, "WithRegionsFile over the variable")
+	assert.Equal(t, map[string][]string{ServiceBareMetal: {"https://clouddc-opt.example.com"}}, endpointsOf(t, cfg2), "WithRegionsFile over the variable")
 
-	// The clients pick their endpoints: Endpoint > ServiceEndpoints > derived.
+	// The clients pick their endpoints: ServiceEndpoints > resolved > derived.
 	hosts := make(chan string, 10)
 	mt := httpmock.NewMockTransport()
 	mt.RegisterNoResponder(func(req *http.Request) (*http.Response, error) {
@@ -472,7 +482,9 @@ HSS:
 		{ServiceCSS, "https://explicit.example.com", "explicit.example.com"},
 	} {
 		c := cfg
-		c.Endpoint = tc.endpoint
+		if tc.endpoint != "" {
+			c.ServiceEndpoints = map[string][]string{tc.svc: {tc.endpoint}}
+		}
 		client, err := NewClient(tc.svc, c)
 		require.NoError(t, err)
 		_, err = client.Do(context.Background(), &listCall, nil)
@@ -531,12 +543,12 @@ func TestLoadConfigMetadataCredentialsSignRequests(t *testing.T) {
 	}
 }
 
-// TestConfigFromEnv runs on the real process environment, so it cannot be parallel.
-func TestConfigFromEnv(t *testing.T) {
+// TestLoadConfigProcessEnv runs on the real process environment, so it cannot be parallel.
+func TestLoadConfigProcessEnv(t *testing.T) {
 	t.Setenv("HOME", t.TempDir())
 	for _, k := range []string{EnvFallbackAccessKey, EnvFallbackSecretKey, EnvCredentialsFile, EnvRegionsFile, EnvIAMEndpoint,
 		EndpointEnvName(ServiceCSS, "cn-north-4"), EndpointEnvName(ServiceHSS, "cn-north-4"),
-		EndpointEnvName(ServiceDWS, "cn-north-4"), EndpointEnvName(ServiceCloudDC, "cn-north-4")} {
+		EndpointEnvName(ServiceDWS, "cn-north-4"), EndpointEnvName(ServiceBareMetal, "cn-north-4")} {
 		t.Setenv(k, "")
 	}
 	t.Setenv(EnvAccessKey, "AKFROMENV")
@@ -544,7 +556,7 @@ func TestConfigFromEnv(t *testing.T) {
 	t.Setenv(EnvSecurityToken, "")
 	t.Setenv(EnvRegion, "cn-north-4")
 	t.Setenv(EnvProjectID, "proj")
-	cfg, err := ConfigFromEnv()
+	cfg, err := LoadConfig(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, "cn-north-4", cfg.Region)
 	assert.Equal(t, "proj", cfg.ProjectID)
@@ -552,19 +564,34 @@ func TestConfigFromEnv(t *testing.T) {
 
 	t.Setenv(EndpointEnvName(ServiceDWS, "cn-north-4"), "https://dws.example.com")
 	t.Setenv(EnvProjectID, "")
-	cfg, err = ConfigFromEnv()
+	cfg, err = LoadConfig(context.Background())
 	require.NoError(t, err, "the project ID is looked up on first use")
 	assert.Empty(t, cfg.ProjectID)
-	assert.Equal(t, map[string][]string{ServiceDWS: {"https://dws.example.com"}}, cfg.ServiceEndpoints)
+	assert.Equal(t, map[string][]string{ServiceDWS: {"https://dws.example.com"}}, endpointsOf(t, cfg))
 	_, err = NewClient(ServiceDWS, cfg)
 	require.NoError(t, err)
 
 	t.Setenv(EnvRegion, "")
-	_, err = ConfigFromEnv()
+	_, err = LoadConfig(context.Background())
 	assert.ErrorContains(t, err, EnvRegion)
 
 	t.Setenv(EnvSecretKey, "")
-	_, err = ConfigFromEnv()
+	_, err = LoadConfig(context.Background())
 	assert.ErrorContains(t, err, EnvSecretKey)
 	assert.True(t, errors.Is(err, signer.ErrInvalidCredentials))
+}
+
+// endpointsOf returns the endpoints cfg lists for each service, leaving out those
+// that a client would derive from the region.
+func endpointsOf(t *testing.T, cfg Config) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, svc := range hcloud.Services() {
+		list, err := cfg.EndpointsFor(svc)
+		require.NoError(t, err)
+		if len(list) > 0 {
+			out[svc] = list
+		}
+	}
+	return out
 }

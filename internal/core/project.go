@@ -92,15 +92,12 @@ type projectResolver struct {
 // newProjectResolver builds the IAM pipeline for cfg, which has a Region and no
 // ProjectID. The IAM client shares cfg's base transport, credentials and retry policy.
 func newProjectResolver(cfg *Config, base http.RoundTripper) (*projectResolver, error) {
-	iamURL := strings.TrimRight(cfg.iamEndpoint(), "/")
+	iamURL := strings.TrimRight(iamEndpoint(cfg), "/")
 	u, err := url.Parse(iamURL)
 	if err != nil {
 		return nil, err
 	}
-	cache := cfg.projects
-	if cache == nil {
-		cache = newProjectCache()
-	}
+	cache := newProjectCache()
 	r := &projectResolver{
 		region: cfg.Region,
 		iamURL: iamURL,

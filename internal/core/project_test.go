@@ -104,7 +104,8 @@ func (s *iamServer) set(fn func(*iamServer)) {
 
 // discoveryConfig is a Config without ProjectID whose service and IAM endpoints are s.
 func discoveryConfig(s *iamServer) Config {
-	return Config{Region: "ap-southeast-1", Endpoint: s.URL, IAMEndpoint: s.URL, AllowInsecureHTTP: true,
+	eps := map[string][]string{ServiceCSS: {s.URL}, ServiceHSS: {s.URL}, ServiceDWS: {s.URL}, ServiceBareMetal: {s.URL}}
+	return Config{Region: "ap-southeast-1", ServiceEndpoints: eps, IAMEndpoint: s.URL, AllowInsecureHTTP: true,
 		Credentials: testCreds, Retry: RetryPolicy{MaxAttempts: 1}}
 }
 
@@ -298,24 +299,27 @@ func TestProjectDiscoveryCachedPerAccessKeyAndRegion(t *testing.T) {
 	assert.Contains(t, iamReqs[1].Header.Get("Authorization"), "Access=AK-TWO")
 }
 
-func TestProjectDiscoverySharedByClientsOfOneLoadedConfig(t *testing.T) {
+func TestProjectDiscoveryOncePerClient(t *testing.T) {
 	t.Parallel()
 	s := newIAMServer(t, iamProject{ID: "p1", Name: "ap-southeast-1"})
 	loaded, err := LoadConfig(context.Background(), hermetic(t, env{EnvRegion: "ap-southeast-1"}, "",
-		WithCredentials(testCreds), WithIAMEndpoint(s.URL))...)
+		WithCredentials(testCreds), WithIAMEndpoint(s.URL), WithAllowInsecureHTTP())...)
 	require.NoError(t, err)
-	loaded.Endpoint, loaded.AllowInsecureHTTP = s.URL, true
+	assert.Empty(t, loaded.ProjectID, "LoadConfig leaves the lookup to the clients")
+	iam, _ := s.counts()
+	assert.Zero(t, iam)
+	loaded.ServiceEndpoints = map[string][]string{ServiceCSS: {s.URL}, ServiceHSS: {s.URL}, ServiceDWS: {s.URL}, ServiceBareMetal: {s.URL}}
 
 	for _, cfg := range []struct {
 		name    string
 		cfg     Config
 		wantIAM int
 	}{
-		{"one LoadConfig, four clients", loaded, 1},
+		{"one LoadConfig, four clients", loaded, 4},
 		{"a Config literal: one cache per client", discoveryConfig(s), 4},
 	} {
 		before, _ := s.counts()
-		for _, svc := range []string{ServiceCSS, ServiceHSS, ServiceDWS, ServiceCloudDC} {
+		for _, svc := range []string{ServiceCSS, ServiceHSS, ServiceDWS, ServiceBareMetal} {
 			c, err := NewClient(svc, cfg.cfg)
 			require.NoError(t, err)
 			_, err = c.Do(context.Background(), &listCall, nil)
@@ -353,8 +357,8 @@ func TestProjectDiscoveryWithTokenAuthAndValidationFirst(t *testing.T) {
 
 func TestDefaultIAMEndpoint(t *testing.T) {
 	t.Parallel()
-	cfg := Config{Region: "AP-Southeast-1"}
-	assert.Equal(t, "https://iam.ap-southeast-1.myhuaweicloud.com", cfg.iamEndpoint())
+	cfg := Config{Region: "ap-southeast-1"}
+	assert.Equal(t, "https://iam.ap-southeast-1.myhuaweicloud.com", iamEndpoint(&cfg))
 	cfg.IAMEndpoint = "https://iam.example.com"
-	assert.Equal(t, "https://iam.example.com", cfg.iamEndpoint())
+	assert.Equal(t, "https://iam.example.com", iamEndpoint(&cfg))
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -12,57 +11,38 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+
 	"github.com/hashicorp/go-retryablehttp"
 )
 
-// Retry policy defaults, used for the zero fields of RetryPolicy.
-const (
-	DefaultMaxAttempts   = 4
-	DefaultMinWait       = 200 * time.Millisecond
-	DefaultMaxWait       = 20 * time.Second
-	DefaultMaxRetryAfter = 60 * time.Second
-)
-
-// RetryPolicy says which failures are retried and how long to wait in between.
-// Zero fields take the defaults; MaxAttempts 1 disables retries.
-type RetryPolicy struct {
-	// MaxAttempts is the total number of attempts, the first included (default 4).
-	MaxAttempts int
-	// MinWait is the base of the exponential backoff (default 200 ms).
-	MinWait time.Duration
-	// MaxWait caps one backoff wait (default 20 s).
-	MaxWait time.Duration
-	// MaxRetryAfter caps a server's Retry-After (default 60 s); a longer one is shortened
-	// to this, never obeyed blindly.
-	MaxRetryAfter time.Duration
-	// RetryStatuses are retried for every method (default 409, 412, 429).
-	RetryStatuses []int
-	// RetryIdempotentStatuses are retried for GET and HEAD only, as are transport errors
-	// such as a connection reset (default 500, 502, 503, 504).
-	RetryIdempotentStatuses []int
-}
+// RetryPolicy is defined in package hcloud.
+type RetryPolicy = hcloud.RetryPolicy
 
 var (
 	defaultRetryStatuses           = []int{http.StatusConflict, http.StatusPreconditionFailed, http.StatusTooManyRequests}
 	defaultRetryIdempotentStatuses = []int{http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout}
 )
 
-// withDefaults returns p with its zero fields filled in.
-func (p RetryPolicy) withDefaults() RetryPolicy {
+// maxRetries bounds go-retryablehttp's loop; a call's own policy ends it sooner.
+const maxRetries = 1 << 20
+
+// retryDefaults returns p with its zero fields filled in.
+func retryDefaults(p RetryPolicy) RetryPolicy {
 	if p.MaxAttempts == 0 {
-		p.MaxAttempts = DefaultMaxAttempts
+		p.MaxAttempts = hcloud.DefaultMaxAttempts
 	}
 	if p.MinWait == 0 {
-		p.MinWait = DefaultMinWait
+		p.MinWait = hcloud.DefaultMinWait
 	}
 	if p.MaxWait == 0 {
-		p.MaxWait = DefaultMaxWait
+		p.MaxWait = hcloud.DefaultMaxWait
 	}
 	if p.MaxWait < p.MinWait {
 		p.MaxWait = p.MinWait
 	}
 	if p.MaxRetryAfter == 0 {
-		p.MaxRetryAfter = DefaultMaxRetryAfter
+		p.MaxRetryAfter = hcloud.DefaultMaxRetryAfter
 	}
 	if p.RetryStatuses == nil {
 		p.RetryStatuses = defaultRetryStatuses
@@ -73,19 +53,9 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	return p
 }
 
-func (p RetryPolicy) validate() error {
-	switch {
-	case p.MaxAttempts < 0:
-		return fmt.Errorf("Retry.MaxAttempts %d must not be negative", p.MaxAttempts)
-	case p.MinWait < 0, p.MaxWait < 0, p.MaxRetryAfter < 0:
-		return errors.New("retry waits (MinWait, MaxWait, MaxRetryAfter) must not be negative")
-	}
-	return nil
-}
-
 // backoff is the wait before retry number n (1 for the first retry): full jitter over
 // an exponential ceiling, MinWait·2^(n-1) capped at MaxWait.
-func (p RetryPolicy) backoff(n int) time.Duration {
+func backoff(p RetryPolicy, n int) time.Duration {
 	ceiling := p.MaxWait
 	if n-1 < 32 {
 		if d := p.MinWait << (n - 1); d > 0 && d < ceiling {
@@ -126,6 +96,7 @@ type attemptState struct {
 	status    int     // the status and request ID of the reply whose body it read
 	requestID string
 	method    string
+	policy    RetryPolicy // the call's policy, defaults filled in
 	attempts  int
 	wait      time.Duration
 	reason    string
@@ -140,6 +111,7 @@ func stateOf(ctx context.Context) *attemptState {
 
 // retrier adapts a RetryPolicy to go-retryablehttp's hooks. The wait itself happens
 // in PrepareRetry through the Clock, so it honours ctx and can be simulated in tests.
+// The policy of a call travels in its attemptState; policy is the client's default.
 type retrier struct {
 	policy RetryPolicy
 	clock  Clock
@@ -149,8 +121,10 @@ type retrier struct {
 // newRetryClient wires go-retryablehttp with our policy around the signed transport.
 func newRetryClient(r *retrier, hc *http.Client) *retryablehttp.Client {
 	return &retryablehttp.Client{
-		HTTPClient:     hc,
-		RetryMax:       r.policy.MaxAttempts - 1,
+		HTTPClient: hc,
+		// Each call's attemptState bounds its attempts; this only stops a loop whose
+		// state was lost.
+		RetryMax:       maxRetries,
 		RequestLogHook: r.requestHook,
 		CheckRetry:     r.checkRetry,
 		Backoff:        func(time.Duration, time.Duration, int, *http.Response) time.Duration { return 0 },
@@ -175,24 +149,27 @@ func (r *retrier) checkRetry(ctx context.Context, resp *http.Response, err error
 	if st == nil {
 		return false, err
 	}
+	if st.attempts >= st.policy.MaxAttempts {
+		return false, err
+	}
 	idempotent := st.method == http.MethodGet || st.method == http.MethodHead
 	if err != nil {
 		if !idempotent || !retryableTransportError(err) {
 			return false, err
 		}
 		st.reason = err.Error()
-		st.wait = r.policy.backoff(st.attempts)
+		st.wait = backoff(st.policy, st.attempts)
 		return true, nil
 	}
 	code := resp.StatusCode
-	if !slices.Contains(r.policy.RetryStatuses, code) && !(idempotent && slices.Contains(r.policy.RetryIdempotentStatuses, code)) {
+	if !slices.Contains(st.policy.RetryStatuses, code) && !(idempotent && slices.Contains(st.policy.RetryIdempotentStatuses, code)) {
 		return false, nil
 	}
 	st.reason = "status " + strconv.Itoa(code)
-	st.wait = r.policy.backoff(st.attempts)
+	st.wait = backoff(st.policy, st.attempts)
 	if code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable {
 		if d, ok := retryAfter(resp.Header.Get("Retry-After"), r.clock.Now()); ok {
-			st.wait = min(d, r.policy.MaxRetryAfter)
+			st.wait = min(d, st.policy.MaxRetryAfter)
 		}
 	}
 	return true, nil

@@ -35,6 +35,7 @@ type harness struct {
 
 func newHarness(t *testing.T, o Options) *harness {
 	t.Helper()
+	o.Service = "css"
 	h := &harness{srv: New(o)}
 	h.srv.Handle(routeLogs, func(w http.ResponseWriter, r *http.Request, _ []byte) {
 		h.calls.Add(1)

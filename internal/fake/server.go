@@ -76,6 +76,9 @@ const msgAPINotFound = "the API does not exist or has not been published"
 // Options configures a Server. The zero value is a server with the real clock that
 // checks AK/SK signatures.
 type Options struct {
+	// Service is the service ID the fake stands in for (e.g. "css"): Config lists the
+	// server's URL under it in ServiceEndpoints.
+	Service string
 	// Clock is the server's clock: it judges X-Sdk-Date and is what Now returns, so
 	// fakes compute job states from it. Nil is the real clock. Injected Delays always
 	// wait in real time.
@@ -107,6 +110,7 @@ type Server struct {
 
 	projectID string // the copies the server checks requests against
 	creds     signer.Credentials
+	service   string
 	token     string
 	clock     core.Clock
 	maxSkew   time.Duration
@@ -141,6 +145,7 @@ func New(o Options) *Server {
 			AccessKey: randomString(20, upperAlnum),
 			SecretKey: randomString(40, alnum),
 		},
+		service:   o.Service,
 		token:     o.AuthToken,
 		clock:     o.Clock,
 		maxSkew:   o.MaxSkew,
@@ -200,12 +205,12 @@ func (s *Server) Close() {
 	})
 }
 
-// Config returns a client configuration for the server: its URL as the endpoint
-// (http allowed), ProjectID, and Credentials, or the AuthToken in token mode, and the
-// server's Clock when one was given.
+// Config returns a client configuration for the server: its URL as the endpoint of its
+// service (http allowed), ProjectID, and Credentials, or the AuthToken in token mode,
+// and the server's Clock when one was given.
 func (s *Server) Config() core.Config {
 	cfg := core.Config{
-		Endpoint:          s.URL,
+		ServiceEndpoints:  map[string][]string{s.service: {s.URL}},
 		AllowInsecureHTTP: true,
 		ProjectID:         s.projectID,
 		Clock:             s.clock,

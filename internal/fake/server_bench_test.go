@@ -13,7 +13,7 @@ import (
 // a keep-alive client.
 func benchServer(b *testing.B) (*Server, *http.Client) {
 	b.Helper()
-	srv := New(Options{})
+	srv := New(Options{Service: "css"})
 	srv.Handle(routePing, func(w http.ResponseWriter, _ *http.Request, _ []byte) {
 		WriteJSON(w, http.StatusOK, map[string]bool{"ok": true})
 	})

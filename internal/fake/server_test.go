@@ -37,7 +37,7 @@ func TestNewServer(t *testing.T) {
 	assert.Regexp(t, secretKey, s.Credentials.SecretKey)
 	assert.Empty(t, s.Credentials.SecurityToken)
 
-	other := New(Options{})
+	other := New(Options{Service: "css"})
 	defer other.Close()
 	assert.NotEqual(t, s.ProjectID, other.ProjectID)
 	assert.NotEqual(t, s.Credentials, other.Credentials)
@@ -47,10 +47,10 @@ func TestNewServer(t *testing.T) {
 func TestConfig(t *testing.T) {
 	t.Parallel()
 	clock := fakeclock.New(time.Now())
-	signed := New(Options{Clock: clock})
+	signed := New(Options{Service: "css", Clock: clock})
 	defer signed.Close()
 	assert.Equal(t, core.Config{
-		Endpoint:          signed.URL,
+		ServiceEndpoints:  map[string][]string{"css": {signed.URL}},
 		AllowInsecureHTTP: true,
 		ProjectID:         signed.ProjectID,
 		Credentials:       signed.Credentials,
@@ -60,10 +60,10 @@ func TestConfig(t *testing.T) {
 	clock.Advance(time.Hour)
 	assert.Equal(t, clock.Now(), signed.Now())
 
-	token := New(Options{AuthToken: "tok"})
+	token := New(Options{Service: "css", AuthToken: "tok"})
 	defer token.Close()
 	assert.Equal(t, core.Config{
-		Endpoint:          token.URL,
+		ServiceEndpoints:  map[string][]string{"css": {token.URL}},
 		AllowInsecureHTTP: true,
 		ProjectID:         token.ProjectID,
 		AuthToken:         "tok",

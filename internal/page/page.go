@@ -4,14 +4,15 @@ package page
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
+
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
 )
 
 // ErrPaginationStalled is wrapped by the error an iterator yields when a page starts
 // with the same record as the page before it: the service ignored the offset.
-var ErrPaginationStalled = errors.New("pagination stalled: the service returned the same page again")
+var ErrPaginationStalled = hcloud.ErrPaginationStalled
 
 // Fetch returns the page of at most limit records starting at offset, and the total
 // number of records when the service reports one (a negative total means unknown).

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -206,4 +207,19 @@ func unwrapPathError(err error) error {
 		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
 	}
 	return err
+}
+
+// Regions returns the region IDs the file lists for service (matched
+// case-insensitively), sorted; nil for a nil *File.
+func (f *File) Regions(service string) []string {
+	if f == nil {
+		return nil
+	}
+	m := f.services[strings.ToUpper(service)]
+	out := make([]string, 0, len(m))
+	for r := range m {
+		out = append(out, r)
+	}
+	slices.Sort(out)
+	return out
 }

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -19,7 +21,7 @@ import (
 )
 
 // attempts is the default RetryPolicy.MaxAttempts the matrix runs with.
-const attempts = core.DefaultMaxAttempts
+const attempts = hcloud.DefaultMaxAttempts
 
 // outcome is how a call under a fault must end.
 type outcome struct {
@@ -86,7 +88,7 @@ var faultCases = []faultCase{
 		name:  "429 with a Retry-After beyond the cap",
 		fault: fake.Fault{Status: http.StatusTooManyRequests, RetryAfter: "86400", Times: 1},
 		expect: func(operation) (outcome, bool) {
-			return outcome{ok: true, requests: 2, hits: 1, retryAfter: core.DefaultMaxRetryAfter}, true
+			return outcome{ok: true, requests: 2, hits: 1, retryAfter: hcloud.DefaultMaxRetryAfter}, true
 		},
 	},
 	{

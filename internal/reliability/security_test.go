@@ -22,6 +22,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -154,15 +156,15 @@ func TestConfigPrintsNoSecrets(t *testing.T) {
 	assert.Contains(t, fmt.Sprintf("%+v", cfg), "HPUA****", "the access key shows masked")
 }
 
-// TestHTTPSOnly checks that every client refuses an http:// endpoint (Endpoint,
-// ServiceEndpoints, IAMEndpoint) unless AllowInsecureHTTP is set.
+// TestHTTPSOnly checks that every client refuses an http:// endpoint (ServiceEndpoints,
+// alone or after an https one, and IAMEndpoint) unless AllowInsecureHTTP is set.
 func TestHTTPSOnly(t *testing.T) {
 	t.Parallel()
 	creds := signer.Credentials{AccessKey: "AKEXAMPLE", SecretKey: "SKEXAMPLE"}
 	for _, svc := range services {
 		cases := map[string]core.Config{
-			"Endpoint": {Endpoint: "http://127.0.0.1:1", ProjectID: "p1", Credentials: creds},
-			"ServiceEndpoints": {Region: "ap-southeast-1", ProjectID: "p1", Credentials: creds,
+			"ServiceEndpoints": {ServiceEndpoints: map[string][]string{svc.errName: {"http://127.0.0.1:1"}}, ProjectID: "p1", Credentials: creds},
+			"ServiceEndpoints[1]": {Region: "ap-southeast-1", ProjectID: "p1", Credentials: creds,
 				ServiceEndpoints: map[string][]string{svc.errName: {"https://a.example.com", "http://b.example.com"}}},
 			"IAMEndpoint": {Region: "ap-southeast-1", IAMEndpoint: "http://iam.example.com", Credentials: creds},
 		}
@@ -171,7 +173,7 @@ func TestHTTPSOnly(t *testing.T) {
 				t.Parallel()
 				err := svc.newClient(cfg)
 				require.Error(t, err)
-				assert.Contains(t, err.Error(), name)
+				assert.Contains(t, err.Error(), strings.TrimSuffix(name, "[1]"))
 				assert.Contains(t, err.Error(), "AllowInsecureHTTP")
 				cfg.AllowInsecureHTTP = true
 				assert.NoError(t, svc.newClient(cfg), "http allowed with AllowInsecureHTTP")
@@ -198,7 +200,7 @@ func TestTLSVerified(t *testing.T) {
 			t.Cleanup(srv.Close)
 			for i, hc := range []*http.Client{nil, {}, nil} {
 				cfg := offlineConfig()
-				cfg.Endpoint = srv.URL
+				cfg.ServiceEndpoints = map[string][]string{svc.name: {srv.URL}}
 				cfg.HTTPClient = hc
 				// AllowInsecureHTTP allows http, never an unverified https.
 				cfg.AllowInsecureHTTP = i == 2
@@ -254,7 +256,7 @@ func TestNoInsecureSkipVerify(t *testing.T) {
 // far less than the body (it refuses the declared length before reading).
 func TestHostileBodyCapped(t *testing.T) {
 	// Not parallel: runtime.MemStats counts the whole process.
-	const hostile, capBytes = 64 << 20, core.DefaultMaxResponseBytes
+	const hostile, capBytes = 64 << 20, hcloud.DefaultMaxResponseBytes
 	for _, svc := range services {
 		ops, err := svc.ops(offlineConfig())
 		require.NoError(t, err)

@@ -116,7 +116,7 @@ var services = []service{
 		newClient: func(cfg core.Config) error { _, err := hss.New(cfg); return err }},
 	{name: "dws", errName: core.ServiceDWS, start: startDWS, ops: dwsOps,
 		newClient: func(cfg core.Config) error { _, err := dws.New(cfg); return err }},
-	{name: "baremetal", errName: core.ServiceCloudDC, start: startBaremetal, ops: baremetalOps,
+	{name: "baremetal", errName: core.ServiceBareMetal, start: startBaremetal, ops: baremetalOps,
 		newClient: func(cfg core.Config) error { _, err := baremetal.New(cfg); return err }},
 }
 
@@ -395,9 +395,10 @@ func (e *clientEnv) op(t *testing.T, name string) operation {
 // offlineConfig is a valid configuration for a client that is never called.
 func offlineConfig() core.Config {
 	return core.Config{
-		Endpoint:    "https://example.invalid",
-		ProjectID:   "0123456789abcdef0123456789abcdef",
-		Credentials: signer.Credentials{AccessKey: "AKOFFLINE", SecretKey: "SKOFFLINE"},
+		Region:           "ap-southeast-1",
+		ServiceEndpoints: map[string][]string{"css": {"https://example.invalid"}, "hss": {"https://example.invalid"}, "dws": {"https://example.invalid"}, "baremetal": {"https://example.invalid"}},
+		ProjectID:        "0123456789abcdef0123456789abcdef",
+		Credentials:      signer.Credentials{AccessKey: "AKOFFLINE", SecretKey: "SKOFFLINE"},
 	}
 }
 
