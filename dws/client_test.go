@@ -126,7 +126,9 @@ func TestNew(t *testing.T) {
 		{name: "valid", mutate: func(*dws.Config) {}},
 		{name: "token auth", mutate: func(c *dws.Config) { c.Credentials = signer.Credentials{}; c.AuthToken = "tok" }},
 		{name: "no region or endpoint", mutate: func(c *dws.Config) { c.Region = "" }, wantErr: "dws: config: set Region (e.g. ap-southeast-1), or the service's endpoint in ServiceEndpoints"},
-		{name: "no project and no region to look it up", mutate: func(c *dws.Config) { c.ProjectID, c.Region, c.ServiceEndpoints = "", "", map[string][]string{"dws": {"https://dws.example.com"}} }, wantErr: "dws: config: ProjectID is required"},
+		{name: "no project and no region to look it up", mutate: func(c *dws.Config) {
+			c.ProjectID, c.Region, c.ServiceEndpoints = "", "", map[string][]string{"dws": {"https://dws.example.com"}}
+		}, wantErr: "dws: config: ProjectID is required"},
 		{name: "no credentials", mutate: func(c *dws.Config) { c.Credentials = signer.Credentials{} }, wantErr: "dws: config: no credentials"},
 		{name: "http endpoint", mutate: func(c *dws.Config) { c.ServiceEndpoints = map[string][]string{"DWS": {"http://127.0.0.1:1"}} }, wantErr: "AllowInsecureHTTP"},
 	}
