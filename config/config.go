@@ -51,7 +51,10 @@ func WithMetadataEndpoint(endpoint string) Option { return core.WithMetadataEndp
 // HUAWEICLOUD_SDK_IAM_ENDPOINT or https://iam.{region}.myhuaweicloud.com.
 func WithIAMEndpoint(endpoint string) Option { return core.WithIAMEndpoint(endpoint) }
 
-// WithHTTPClient sets Config.HTTPClient, also used for the metadata and IAM calls.
+// WithHTTPClient sets Config.HTTPClient, also used for the IAM calls. The metadata
+// calls take its Timeout and, when its Transport is an *http.Transport, a clone of
+// that transport without its proxy: the metadata service is never asked through a
+// proxy.
 func WithHTTPClient(c *http.Client) Option { return core.WithHTTPClient(c) }
 
 // WithClock sets Config.Clock, also used to tell when metadata credentials expire.

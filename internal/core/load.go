@@ -95,8 +95,10 @@ func WithIAMEndpoint(endpoint string) LoadOption {
 	return func(o *loadOptions) { o.iamEndpoint = endpoint }
 }
 
-// WithHTTPClient sets Config.HTTPClient (used for the service and IAM calls) and the
-// client that asks the metadata service (by default a client that never uses a proxy).
+// WithHTTPClient sets Config.HTTPClient (used for the service and IAM calls). The
+// metadata service is never asked through a proxy: its requests take c's Timeout and,
+// when c's Transport is an *http.Transport, a clone of it without its Proxy; any other
+// transport is not used for them.
 func WithHTTPClient(c *http.Client) LoadOption {
 	return func(o *loadOptions) { o.httpClient = c }
 }

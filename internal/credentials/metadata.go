@@ -60,6 +60,29 @@ func DefaultMetadataHTTPClient() *http.Client {
 	}
 }
 
+// directHTTPClient returns the client that asks the metadata service on behalf of
+// base, which never uses a proxy, so that the temporary secret key never crosses one:
+// DefaultMetadataHTTPClient, with base's Timeout when set and, when base's Transport
+// is an *http.Transport, a clone of it without its Proxy (keeping its dialer and TLS
+// settings). Any other transport (nil, which means http.DefaultTransport, or a
+// middleware whose proxy cannot be turned off from outside) is not used. Redirects
+// are never followed.
+func directHTTPClient(base *http.Client) *http.Client {
+	c := DefaultMetadataHTTPClient()
+	if base == nil {
+		return c
+	}
+	if base.Timeout > 0 {
+		c.Timeout = base.Timeout
+	}
+	if tr, ok := base.Transport.(*http.Transport); ok {
+		tr = tr.Clone()
+		tr.Proxy = nil
+		c.Transport = tr
+	}
+	return c
+}
+
 // Metadata is a credentials provider that fetches temporary AK/SK/security token
 // from the ECS/BMS instance metadata service, as the official SDK does:
 //
@@ -101,15 +124,16 @@ type refresh struct {
 }
 
 // NewMetadata returns a provider for the metadata service at endpoint
-// (DefaultMetadataEndpoint when empty), using client (DefaultMetadataHTTPClient when
-// nil) and now (time.Now when nil). It sends nothing until the first Retrieve.
+// (DefaultMetadataEndpoint when empty) and now (time.Now when nil). It asks the
+// service through DefaultMetadataHTTPClient, which never uses a proxy, with
+// client's Timeout when set and, when client's Transport is an *http.Transport, a
+// clone of it without its Proxy; client is otherwise not used. It sends nothing until
+// the first Retrieve.
 func NewMetadata(endpoint string, client *http.Client, now func() time.Time) *Metadata {
 	if endpoint == "" {
 		endpoint = DefaultMetadataEndpoint
 	}
-	if client == nil {
-		client = DefaultMetadataHTTPClient()
-	}
+	client = directHTTPClient(client)
 	if now == nil {
 		now = time.Now
 	}
