@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/internal/regions"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
 )
 
@@ -44,8 +45,9 @@ type Config struct {
 	// Region through IAM on first use (GET {IAMEndpoint}/v3/projects?name={Region},
 	// signed with the same credentials) and caches it per access key and region.
 	ProjectID string
-	// IAMEndpoint is the IAM endpoint for that lookup; empty means
-	// https://iam.{Region}.myhuaweicloud.com.
+	// IAMEndpoint is the IAM endpoint for that lookup; empty means the one the official
+	// SDK picks: https://iam.{Region}.myhuaweicloud.com in the regions that have a
+	// regional IAM endpoint, https://iam.myhuaweicloud.com in every other region.
 	IAMEndpoint string
 	// Credentials are the AK/SK (and optional security token) that sign every request.
 	Credentials signer.Credentials
@@ -219,7 +221,7 @@ func (cfg *Config) iamEndpoint() string {
 	if cfg.IAMEndpoint != "" {
 		return cfg.IAMEndpoint
 	}
-	return "https://iam." + strings.ToLower(cfg.Region) + ".myhuaweicloud.com"
+	return regions.IAMEndpoint(cfg.Region)
 }
 
 // endpoints returns the endpoints of service svc in order of preference: Endpoint,

@@ -90,7 +90,7 @@ func WithMetadataEndpoint(endpoint string) LoadOption {
 }
 
 // WithIAMEndpoint sets Config.IAMEndpoint, instead of HUAWEICLOUD_SDK_IAM_ENDPOINT or
-// https://iam.{region}.myhuaweicloud.com.
+// the default of Config.IAMEndpoint.
 func WithIAMEndpoint(endpoint string) LoadOption {
 	return func(o *loadOptions) { o.iamEndpoint = endpoint }
 }
@@ -151,8 +151,8 @@ func ConfigFromEnv() (Config, error) { return LoadConfig(context.Background()) }
 //
 // Project ID: HUAWEICLOUD_SDK_PROJECT_ID, then project_id of the credentials file
 // when the file supplied the credentials; otherwise empty, and the clients look it up
-// through IAM on first use (WithIAMEndpoint, HUAWEICLOUD_SDK_IAM_ENDPOINT, or
-// https://iam.{region}.myhuaweicloud.com), sharing one lookup per access key.
+// through IAM on first use (WithIAMEndpoint, HUAWEICLOUD_SDK_IAM_ENDPOINT, or the
+// default of Config.IAMEndpoint), sharing one lookup per access key.
 //
 // Endpoints, per service (CSS, HSS, DWS, CLOUDDC) into Config.ServiceEndpoints:
 // HUAWEICLOUD_SDK_REGION_{SERVICE}_{REGION} (region upper-cased, '-' as '_'; a
