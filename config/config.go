@@ -48,7 +48,8 @@ func WithRegionsFile(path string) Option { return core.WithRegionsFile(path) }
 func WithMetadataEndpoint(endpoint string) Option { return core.WithMetadataEndpoint(endpoint) }
 
 // WithIAMEndpoint sets the IAM endpoint of the project ID lookup, instead of
-// HUAWEICLOUD_SDK_IAM_ENDPOINT or the default of Config.IAMEndpoint.
+// HUAWEICLOUD_SDK_IAM_ENDPOINT, iam_endpoint of the credentials file or the default of
+// Config.IAMEndpoint.
 func WithIAMEndpoint(endpoint string) Option { return core.WithIAMEndpoint(endpoint) }
 
 // WithHTTPClient sets Config.HTTPClient, also used for the IAM calls. The metadata

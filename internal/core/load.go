@@ -89,8 +89,8 @@ func WithMetadataEndpoint(endpoint string) LoadOption {
 	return func(o *loadOptions) { o.metadataEndpoint = endpoint }
 }
 
-// WithIAMEndpoint sets Config.IAMEndpoint, instead of HUAWEICLOUD_SDK_IAM_ENDPOINT or
-// the default of Config.IAMEndpoint.
+// WithIAMEndpoint sets Config.IAMEndpoint, instead of HUAWEICLOUD_SDK_IAM_ENDPOINT,
+// iam_endpoint of the credentials file or the default of Config.IAMEndpoint.
 func WithIAMEndpoint(endpoint string) LoadOption {
 	return func(o *loadOptions) { o.iamEndpoint = endpoint }
 }
@@ -139,8 +139,8 @@ func ConfigFromEnv() (Config, error) { return LoadConfig(context.Background()) }
 //  1. WithCredentials;
 //  2. HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK and HUAWEICLOUD_SDK_SECURITY_TOKEN, then
 //     CLOUD_SDK_AK and CLOUD_SDK_SK (a half-set pair is an error);
-//  3. the [basic] section (ak, sk, security_token, project_id) of the credentials
-//     file: WithCredentialsFile, HUAWEICLOUD_SDK_CREDENTIALS_FILE or
+//  3. the [basic] section (ak, sk, security_token, project_id, iam_endpoint) of the
+//     credentials file: WithCredentialsFile, HUAWEICLOUD_SDK_CREDENTIALS_FILE or
 //     ~/.huaweicloud/credentials; refused when it holds a secret and is readable by
 //     group or others;
 //  4. the ECS/BMS instance metadata service (WithMetadataEndpoint, default
@@ -151,8 +151,10 @@ func ConfigFromEnv() (Config, error) { return LoadConfig(context.Background()) }
 //
 // Project ID: HUAWEICLOUD_SDK_PROJECT_ID, then project_id of the credentials file
 // when the file supplied the credentials; otherwise empty, and the clients look it up
-// through IAM on first use (WithIAMEndpoint, HUAWEICLOUD_SDK_IAM_ENDPOINT, or the
-// default of Config.IAMEndpoint), sharing one lookup per access key.
+// through IAM on first use, sharing one lookup per access key, at the IAM endpoint:
+// WithIAMEndpoint, HUAWEICLOUD_SDK_IAM_ENDPOINT, then iam_endpoint of the credentials
+// file when the file supplied the credentials (https:// added when it has no scheme),
+// else the default of Config.IAMEndpoint.
 //
 // Endpoints, per service (CSS, HSS, DWS, CLOUDDC) into Config.ServiceEndpoints:
 // HUAWEICLOUD_SDK_REGION_{SERVICE}_{REGION} (region upper-cased, '-' as '_'; a
@@ -186,6 +188,7 @@ func LoadConfig(ctx context.Context, opts ...LoadOption) (Config, error) {
 	cfg.ProjectID = o.env(EnvProjectID)
 
 	var tried []string
+	var fileIAM, filePath string // iam_endpoint of the credentials file that supplied the keys
 	if !haveCreds {
 		fc, path, found, err := o.credentialsFromFile()
 		switch {
@@ -196,6 +199,7 @@ func LoadConfig(ctx context.Context, opts ...LoadOption) (Config, error) {
 			if cfg.ProjectID == "" {
 				cfg.ProjectID = fc.ProjectID
 			}
+			fileIAM, filePath = fc.IAMEndpoint, path
 		case found:
 			tried = append(tried, "no ak and sk in the [basic] section of "+path)
 		case path != "":
@@ -208,6 +212,11 @@ func LoadConfig(ctx context.Context, opts ...LoadOption) (Config, error) {
 	cfg.IAMEndpoint = o.iamEndpoint
 	if cfg.IAMEndpoint == "" {
 		cfg.IAMEndpoint = o.env(EnvIAMEndpoint)
+	}
+	if cfg.IAMEndpoint == "" {
+		if cfg.IAMEndpoint, err = fileIAMEndpoint(filePath, fileIAM); err != nil {
+			return Config{}, fmt.Errorf("hcloudlogs: %w", err)
+		}
 	}
 	if cfg.ServiceEndpoints, err = o.serviceEndpoints(cfg.Region); err != nil {
 		return Config{}, fmt.Errorf("hcloudlogs: %w", err)
@@ -372,4 +381,14 @@ func normalizeEndpoints(source string, list []string) ([]string, error) {
 		out = append(out, strings.TrimRight(e, "/"))
 	}
 	return out, nil
+}
+
+// fileIAMEndpoint checks value, the iam_endpoint of the credentials file at path, and
+// gives it https:// when it has no scheme; "" stays "".
+func fileIAMEndpoint(path, value string) (string, error) {
+	eps, err := normalizeEndpoints("credentials file "+path+", [basic] iam_endpoint", []string{value})
+	if err != nil || len(eps) == 0 {
+		return "", err
+	}
+	return eps[0], nil
 }
