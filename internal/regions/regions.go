@@ -1,5 +1,6 @@
 // Package regions reads the regions file of the official Huawei Cloud SDK
-// (regions.yaml): per service, a list of region IDs with their endpoints.
+// (regions.yaml): per service, a list of region IDs with their endpoints. It also
+// knows the IAM endpoint the official SDK picks for each region.
 package regions
 
 import (
