@@ -55,10 +55,14 @@ func WithRegionsFile(path string) Option { return Option{core.WithRegionsFile(pa
 func WithMetadataEndpoint(endpoint string) Option { return Option{core.WithMetadataEndpoint(endpoint)} }
 
 // WithIAMEndpoint sets the IAM endpoint of the project ID lookup, instead of
-// HUAWEICLOUD_SDK_IAM_ENDPOINT or https://iam.{region}.myhuaweicloud.com.
+// HUAWEICLOUD_SDK_IAM_ENDPOINT, iam_endpoint of the credentials file or the default of
+// Config.IAMEndpoint.
 func WithIAMEndpoint(endpoint string) Option { return Option{core.WithIAMEndpoint(endpoint)} }
 
-// WithHTTPClient sets Config.HTTPClient, also used for the metadata and IAM calls.
+// WithHTTPClient sets Config.HTTPClient, also used for the IAM calls. The metadata
+// calls take its Timeout and, when its Transport is an *http.Transport, a clone of
+// that transport without its proxy: the metadata service is never asked through a
+// proxy.
 func WithHTTPClient(c *http.Client) Option { return Option{core.WithHTTPClient(c)} }
 
 // WithClock sets Config.Clock, also used to tell when metadata credentials expire.

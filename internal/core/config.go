@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+	"github.com/hcloudlogs/hcloudlogs-go/internal/regions"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
 )
 
@@ -133,7 +134,7 @@ func iamEndpoint(cfg *Config) string {
 	if cfg.IAMEndpoint != "" {
 		return cfg.IAMEndpoint
 	}
-	return "https://iam." + strings.ToLower(cfg.Region) + ".myhuaweicloud.com"
+	return regions.IAMEndpoint(cfg.Region)
 }
 
 // validateAuth checks that exactly one way to authenticate is configured.

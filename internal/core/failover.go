@@ -14,8 +14,8 @@ import (
 
 // failover sends each request to the current endpoint of a list and, when one fails
 // with a DNS or TLS certificate error, moves for good to the next one and resends at
-// once, as the official SDK does. It sits above the authentication layer, so each
-// endpoint gets a request signed for its own host.
+// once (the official SDK moves on DNS errors only). It sits above the authentication
+// layer, so each endpoint gets a request signed for its own host.
 type failover struct {
 	next      http.RoundTripper
 	endpoints []*url.URL

@@ -92,14 +92,16 @@ func WithMetadataEndpoint(endpoint string) LoadOption {
 	return func(o *loadOptions) { o.metadataEndpoint = endpoint }
 }
 
-// WithIAMEndpoint sets Config.IAMEndpoint, instead of HUAWEICLOUD_SDK_IAM_ENDPOINT or
-// https://iam.{region}.myhuaweicloud.com.
+// WithIAMEndpoint sets Config.IAMEndpoint, instead of HUAWEICLOUD_SDK_IAM_ENDPOINT,
+// iam_endpoint of the credentials file or the default of Config.IAMEndpoint.
 func WithIAMEndpoint(endpoint string) LoadOption {
 	return func(o *loadOptions) { o.iamEndpoint = endpoint }
 }
 
-// WithHTTPClient sets Config.HTTPClient (used for the service and IAM calls) and the
-// client that asks the metadata service (by default a client that never uses a proxy).
+// WithHTTPClient sets Config.HTTPClient (used for the service and IAM calls). The
+// metadata service is never asked through a proxy: its requests take c's Timeout and,
+// when c's Transport is an *http.Transport, a clone of it without its Proxy; any other
+// transport is not used for them.
 func WithHTTPClient(c *http.Client) LoadOption {
 	return func(o *loadOptions) { o.httpClient = c }
 }
@@ -140,8 +142,8 @@ func WithEnv(lookup func(key string) (value string, ok bool)) LoadOption {
 //  1. WithCredentials;
 //  2. HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK and HUAWEICLOUD_SDK_SECURITY_TOKEN, then
 //     CLOUD_SDK_AK and CLOUD_SDK_SK (a half-set pair is an error);
-//  3. the [basic] section (ak, sk, security_token, project_id) of the credentials
-//     file: WithCredentialsFile, HUAWEICLOUD_SDK_CREDENTIALS_FILE or
+//  3. the [basic] section (ak, sk, security_token, project_id, iam_endpoint) of the
+//     credentials file: WithCredentialsFile, HUAWEICLOUD_SDK_CREDENTIALS_FILE or
 //     ~/.huaweicloud/credentials; refused when it holds a secret and is readable by
 //     group or others;
 //  4. the ECS/BMS instance metadata service (WithMetadataEndpoint, default
@@ -152,8 +154,10 @@ func WithEnv(lookup func(key string) (value string, ok bool)) LoadOption {
 //
 // Project ID: HUAWEICLOUD_SDK_PROJECT_ID, then project_id of the credentials file
 // when the file supplied the credentials; otherwise empty, and the clients look it up
-// through IAM on first use (WithIAMEndpoint, HUAWEICLOUD_SDK_IAM_ENDPOINT, or
-// https://iam.{region}.myhuaweicloud.com), sharing one lookup per access key.
+// through IAM on first use, sharing one lookup per access key, at the IAM endpoint:
+// WithIAMEndpoint, HUAWEICLOUD_SDK_IAM_ENDPOINT, then iam_endpoint of the credentials
+// file when the file supplied the credentials (https:// added when it has no scheme),
+// else the default of Config.IAMEndpoint.
 //
 // Endpoints, per service (CSS, HSS, DWS, CLOUDDC) into Config.ServiceEndpoints:
 // HUAWEICLOUD_SDK_REGION_{SERVICE}_{REGION} (region upper-cased, '-' as '_'; a
@@ -187,6 +191,7 @@ func LoadConfig(ctx context.Context, opts ...LoadOption) (Config, error) {
 	cfg.ProjectID = o.env(EnvProjectID)
 
 	var tried []string
+	var fileIAM, filePath string // iam_endpoint of the credentials file that supplied the keys
 	if !haveCreds {
 		fc, path, found, err := o.credentialsFromFile()
 		switch {
@@ -197,6 +202,7 @@ func LoadConfig(ctx context.Context, opts ...LoadOption) (Config, error) {
 			if cfg.ProjectID == "" {
 				cfg.ProjectID = fc.ProjectID
 			}
+			fileIAM, filePath = fc.IAMEndpoint, path
 		case found:
 			tried = append(tried, "no ak and sk in the [basic] section of "+path)
 		case path != "":
@@ -209,6 +215,11 @@ func LoadConfig(ctx context.Context, opts ...LoadOption) (Config, error) {
 	cfg.IAMEndpoint = o.iamEndpoint
 	if cfg.IAMEndpoint == "" {
 		cfg.IAMEndpoint = o.env(EnvIAMEndpoint)
+	}
+	if cfg.IAMEndpoint == "" {
+		if cfg.IAMEndpoint, err = fileIAMEndpoint(filePath, fileIAM); err != nil {
+			return Config{}, fmt.Errorf("hcloudlogs: %w", err)
+		}
 	}
 	allow, err := o.allowInsecureHTTP()
 	if err != nil {
@@ -410,4 +421,14 @@ func normalizeEndpoints(source string, list []string) ([]string, error) {
 		out = append(out, strings.TrimRight(e, "/"))
 	}
 	return out, nil
+}
+
+// fileIAMEndpoint checks value, the iam_endpoint of the credentials file at path, and
+// gives it https:// when it has no scheme; "" stays "".
+func fileIAMEndpoint(path, value string) (string, error) {
+	eps, err := normalizeEndpoints("credentials file "+path+", [basic] iam_endpoint", []string{value})
+	if err != nil || len(eps) == 0 {
+		return "", err
+	}
+	return eps[0], nil
 }

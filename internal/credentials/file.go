@@ -25,6 +25,9 @@ type FileCredentials struct {
 	Credentials signer.Credentials
 	// ProjectID is project_id.
 	ProjectID string
+	// IAMEndpoint is iam_endpoint, the IAM endpoint to look the project ID up at, as
+	// the file gives it.
+	IAMEndpoint string
 }
 
 // ReadFile reads the credentials file at path, in the INI format of the official SDK:
@@ -34,6 +37,7 @@ type FileCredentials struct {
 //	sk = ...
 //	project_id = ...
 //	security_token = ...
+//	iam_endpoint = ...
 //
 // Keys are case-insensitive, "=" or ":" separates a key from its value, lines starting
 // with '#' or ';' are comments, a value may be quoted, and other sections and keys are
@@ -153,6 +157,8 @@ func parse(data []byte) (FileCredentials, error) {
 			fc.Credentials.SecurityToken = value
 		case "project_id":
 			fc.ProjectID = value
+		case "iam_endpoint":
+			fc.IAMEndpoint = value
 		}
 	}
 	if err := sc.Err(); err != nil {

@@ -42,6 +42,12 @@ func TestReadFileFormats(t *testing.T) {
 			want: FileCredentials{Credentials: signer.Credentials{AccessKey: "AKFILE", SecretKey: "sk with = and # inside"}, ProjectID: "proj"},
 		},
 		{
+			name:    "iam_endpoint, as the official SDK reads it",
+			content: "[basic]\nak = AKFILE\nsk = skfile\niam_endpoint = https://iam.example.com:8443 ; a comment\n[global]\niam_endpoint = https://ignored\n",
+			want: FileCredentials{Credentials: signer.Credentials{AccessKey: "AKFILE", SecretKey: "skfile"},
+				IAMEndpoint: "https://iam.example.com:8443"},
+		},
+		{
 			name:    "no keys at all",
 			content: "[basic]\nproject_id = only-project\n",
 			want:    FileCredentials{ProjectID: "only-project"},

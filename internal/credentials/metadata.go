@@ -27,6 +27,10 @@ const (
 	// FailedRefreshBackoff is how long, after a failed refresh, the old keys are used
 	// without asking the metadata service again (while they are valid).
 	FailedRefreshBackoff = 30 * time.Second
+	// MinRefreshInterval is the least time between two successful refreshes while the
+	// cached keys are valid: keys served with less than RefreshWindow left are used
+	// for this long before the metadata service is asked again.
+	MinRefreshInterval = time.Minute
 
 	tokenPath        = "/meta-data/latest/api/token"
 	securityKeyPath  = "/openstack/latest/securitykey"
@@ -56,6 +60,29 @@ func DefaultMetadataHTTPClient() *http.Client {
 	}
 }
 
+// directHTTPClient returns the client that asks the metadata service on behalf of
+// base, which never uses a proxy, so that the temporary secret key never crosses one:
+// DefaultMetadataHTTPClient, with base's Timeout when set and, when base's Transport
+// is an *http.Transport, a clone of it without its Proxy (keeping its dialer and TLS
+// settings). Any other transport (nil, which means http.DefaultTransport, or a
+// middleware whose proxy cannot be turned off from outside) is not used. Redirects
+// are never followed.
+func directHTTPClient(base *http.Client) *http.Client {
+	c := DefaultMetadataHTTPClient()
+	if base == nil {
+		return c
+	}
+	if base.Timeout > 0 {
+		c.Timeout = base.Timeout
+	}
+	if tr, ok := base.Transport.(*http.Transport); ok {
+		tr = tr.Clone()
+		tr.Proxy = nil
+		c.Transport = tr
+	}
+	return c
+}
+
 // Metadata is a credentials provider that fetches temporary AK/SK/security token
 // from the ECS/BMS instance metadata service, as the official SDK does:
 //
@@ -67,9 +94,11 @@ func DefaultMetadataHTTPClient() *http.Client {
 //     session token and one retry.
 //
 // Keys are cached and refreshed on use when less than RefreshWindow remains before
-// their expires_at. Concurrent callers share one refresh. A failed refresh keeps the
-// old keys until they expire (asking again at most every FailedRefreshBackoff), then
-// returns the error. Metadata is safe for concurrent use.
+// their expires_at, at most once per MinRefreshInterval while they are valid (so keys
+// served with less than RefreshWindow left are not fetched again on every call).
+// Concurrent callers share one refresh. A failed refresh keeps the old keys until they
+// expire (asking again at most every FailedRefreshBackoff), then returns the error.
+// Expired keys are always refreshed. Metadata is safe for concurrent use.
 type Metadata struct {
 	endpoint string
 	client   *http.Client
@@ -78,7 +107,7 @@ type Metadata struct {
 	mu       sync.Mutex
 	creds    signer.Credentials
 	expires  time.Time
-	retryAt  time.Time
+	retryAt  time.Time // no refresh before this while the keys are valid
 	inflight *refresh
 	waiting  int
 
@@ -95,15 +124,16 @@ type refresh struct {
 }
 
 // NewMetadata returns a provider for the metadata service at endpoint
-// (DefaultMetadataEndpoint when empty), using client (DefaultMetadataHTTPClient when
-// nil) and now (time.Now when nil). It sends nothing until the first Retrieve.
+// (DefaultMetadataEndpoint when empty) and now (time.Now when nil). It asks the
+// service through DefaultMetadataHTTPClient, which never uses a proxy, with
+// client's Timeout when set and, when client's Transport is an *http.Transport, a
+// clone of it without its Proxy; client is otherwise not used. It sends nothing until
+// the first Retrieve.
 func NewMetadata(endpoint string, client *http.Client, now func() time.Time) *Metadata {
 	if endpoint == "" {
 		endpoint = DefaultMetadataEndpoint
 	}
-	if client == nil {
-		client = DefaultMetadataHTTPClient()
-	}
+	client = directHTTPClient(client)
 	if now == nil {
 		now = time.Now
 	}
@@ -113,8 +143,9 @@ func NewMetadata(endpoint string, client *http.Client, now func() time.Time) *Me
 // Endpoint returns the metadata service address.
 func (m *Metadata) Endpoint() string { return m.endpoint }
 
-// Retrieve returns the cached keys, refreshing them first when they expire within
-// RefreshWindow. It implements the core CredentialsProvider.
+// Retrieve returns the cached keys, refreshing them first when they have expired, or
+// when they expire within RefreshWindow and the last refresh is MinRefreshInterval
+// old. It implements the core CredentialsProvider.
 func (m *Metadata) Retrieve(ctx context.Context) (signer.Credentials, error) {
 	for {
 		m.mu.Lock()
@@ -159,7 +190,7 @@ func (m *Metadata) lead(ctx context.Context, r *refresh) (signer.Credentials, er
 	m.mu.Lock()
 	switch {
 	case err == nil:
-		m.creds, m.expires, m.retryAt = creds, expires, time.Time{}
+		m.creds, m.expires, m.retryAt = creds, expires, m.now().Add(MinRefreshInterval)
 	case !isContextError(err):
 		m.retryAt = m.now().Add(FailedRefreshBackoff)
 	}

@@ -27,10 +27,11 @@ type fakeMetadata struct {
 	clock *fakeclock.Clock
 
 	mu          sync.Mutex
-	tokenStatus int    // reply to PUT; 0 means 200 with a new token
-	getStatus   int    // when set, GET replies this status with getBody
-	getBody     string // body of a getStatus reply
-	reject      int    // how many more GETs get 401 "token expired"
+	tokenStatus int           // reply to PUT; 0 means 200 with a new token
+	getStatus   int           // when set, GET replies this status with getBody
+	getBody     string        // body of a getStatus reply
+	reject      int           // how many more GETs get 401 "token expired"
+	validFor    time.Duration // how long the keys it issues are valid; 0 means an hour
 	block       chan struct{}
 	validToken  string
 	puts, gets  int
@@ -83,8 +84,12 @@ func (f *fakeMetadata) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusUnauthorized)
 			fmt.Fprint(w, `{"error":"token expired"}`)
 		default:
+			validFor := f.validFor
+			if validFor == 0 {
+				validFor = time.Hour
+			}
 			fmt.Fprintf(w, `{"credential":{"access":"AK-%d","secret":"SK-%d","securitytoken":"TOKEN-%d","expires_at":%q}}`,
-				n, n, n, f.clock.Now().Add(time.Hour).Format("2006-01-02T15:04:05.000000Z"))
+				n, n, n, f.clock.Now().Add(validFor).Format("2006-01-02T15:04:05.000000Z"))
 		}
 	default:
 		f.t.Errorf("unexpected metadata request %s %s", r.Method, r.URL.Path)
@@ -157,6 +162,62 @@ func TestMetadataRefreshesWithinTenMinutesOfExpiry(t *testing.T) {
 	assert.Equal(t, 1, puts, "the session token (6 h) is reused")
 	assert.Equal(t, 2, gets)
 	assert.Equal(t, []string{"session-token-1", "session-token-1"}, f.tokensSeen)
+}
+
+func TestMetadataShortLivedKeysRefreshAtMostOncePerInterval(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		validFor time.Duration // validity of every key the service issues
+		steps    []time.Duration
+		// wantGets is the number of fetches after 20 concurrent calls at each step.
+		wantGets []int
+		wantKeys []int
+	}{
+		{
+			name:     "5 minutes left, within the refresh window",
+			validFor: 5 * time.Minute,
+			steps:    []time.Duration{0, 30 * time.Second, MinRefreshInterval - time.Nanosecond, MinRefreshInterval, MinRefreshInterval + 59*time.Second, 2 * MinRefreshInterval},
+			wantGets: []int{1, 1, 1, 2, 2, 3},
+			wantKeys: []int{1, 1, 1, 2, 2, 3},
+		},
+		{
+			name:     "keys shorter-lived than the interval are fetched again once expired",
+			validFor: 20 * time.Second,
+			steps:    []time.Duration{0, 19 * time.Second, 20 * time.Second, 39 * time.Second, 40 * time.Second},
+			wantGets: []int{1, 1, 2, 2, 3},
+			wantKeys: []int{1, 1, 2, 2, 3},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			clk := fakeclock.New(t0)
+			f, srv := newFakeMetadata(t, clk)
+			f.validFor = tc.validFor
+			m := NewMetadata(srv.URL, srv.Client(), clk.Now)
+			for i, at := range tc.steps {
+				clk.Set(t0.Add(at))
+				const callers = 20
+				results := make([]signer.Credentials, callers)
+				errs := make([]error, callers)
+				var wg sync.WaitGroup
+				for j := range callers {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						results[j], errs[j] = m.Retrieve(context.Background())
+					}()
+				}
+				wg.Wait()
+				for j := range callers {
+					require.NoError(t, errs[j], "at %v", at)
+					assert.Equal(t, creds(tc.wantKeys[i]), results[j], "at %v", at)
+				}
+				_, gets := f.counts()
+				assert.Equal(t, tc.wantGets[i], gets, "fetches after 20 calls at %v", at)
+			}
+		})
+	}
 }
 
 func TestMetadataWithoutTokenAPI(t *testing.T) {

@@ -1,5 +1,6 @@
 // Package regions reads the regions file of the official Huawei Cloud SDK
-// (regions.yaml): per service, a list of region IDs with their endpoints.
+// (regions.yaml): per service, a list of region IDs with their endpoints. It also
+// knows the IAM endpoint the official SDK picks for each region.
 package regions
 
 import (
@@ -56,12 +57,12 @@ func ReadFile(path string) (*File, error) {
 	return f, nil
 }
 
-// Parse reads a regions file's content. Errors start with "line N: " when the line is
-// known.
+// Parse reads a regions file's content. Errors start with "line N: ", N being the
+// line of the fault (lines counted by '\n').
 func Parse(data []byte) (*File, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, syntaxError(data, err)
 	}
 	f := &File{services: map[string]map[string][]string{}}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
@@ -90,6 +91,47 @@ func Parse(data []byte) (*File, error) {
 		f.services[svc] = byRegion
 	}
 	return f, nil
+}
+
+// syntaxError is err, the YAML library's error for data, at the line of the fault.
+// The library names the line where the enclosing block or flow collection starts, and
+// for most faults counts it from 0: a '[' left open on line 4 is reported at line 3,
+// and so is a bad entry on line 40 of a block that starts on line 4. Some faults get
+// no line at all. The fault is on the first line by which the document fails the
+// same way: the fewest whole lines from the start whose parse gives the same error,
+// found by a binary search.
+func syntaxError(data []byte, err error) error {
+	msg := err.Error()
+	problem := strings.TrimPrefix(msg, "yaml: ")
+	if rest, ok := strings.CutPrefix(problem, "line "); ok {
+		if _, after, found := strings.Cut(rest, ": "); found {
+			problem = after
+		}
+	}
+	// ends[i] is the end of line i+1, its '\n' included.
+	var ends []int
+	for i, b := range data {
+		if b == '\n' {
+			ends = append(ends, i+1)
+		}
+	}
+	if len(ends) == 0 || ends[len(ends)-1] != len(data) {
+		ends = append(ends, len(data))
+	}
+	failsAlike := func(lines int) bool {
+		var doc yaml.Node
+		err := yaml.Unmarshal(data[:ends[lines-1]], &doc)
+		return err != nil && err.Error() == msg
+	}
+	lo, hi := 1, len(ends) // the whole document fails alike
+	for lo < hi {
+		if mid := (lo + hi) / 2; failsAlike(mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return fmt.Errorf("line %d: %s", hi, problem)
 }
 
 // parseRegions reads the list of one service.

@@ -72,12 +72,28 @@ func TestParseEmpty(t *testing.T) {
 	}
 }
 
+// TestReadFileMalformed checks that a fault is reported at its own line, not at the
+// line where the enclosing block starts.
 func TestReadFileMalformed(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ name, content, want string }{
 		{"syntax", "CSS:\n  - id: a\n    endpoint: x\n    endpoint: y: z\n", "line 4: mapping values are not allowed in this context"},
 		{"missing colon", "CSS:\n  - id: a\n    endpoint: x\n  bad\n", "line 4: could not find expected ':'"},
 		{"tab indentation", "CSS:\n\t- id: a\n", "line 2: found character that cannot start any token"},
+		{"[ left open, more entries after", "CSS:\n  - id: a\n    endpoints:\n      [https://x, https://y\n  - id: b\n    endpoint: z\n",
+			"line 4: did not find expected ',' or ']'"},
+		{"[ left open at the end", "CSS:\n  - id: a\n    endpoint: x\n    endpoints: [https://x, https://y\n",
+			"line 4: did not find expected ',' or ']'"},
+		{"[ left open after a comma", "CSS:\n  - id: a\n    endpoints: [https://x,\n  - id: b\n    endpoint: z\n",
+			"line 3: did not find expected node content"},
+		{"[ left open, CRLF", "CSS:\r\n  - id: a\r\n    endpoint: x\r\n    endpoints: [https://x\r\n", "line 4: did not find expected ',' or ']'"},
+		{"[ left open on the first line", "CSS: [a\n", "line 1: did not find expected ',' or ']'"},
+		{"{ left open", "CSS:\n  - id: a\n    endpoint: {x: y\n    z: w\n", "line 3: did not find expected ',' or '}'"},
+		{"entry indented too far", "CSS:\n  - id: a\n    endpoint: x\n   - id: b\n    endpoint: y\n", "line 4: did not find expected '-' indicator"},
+		{"list item inside an entry", "CSS:\n  - id: a\n    endpoint: x\n    - y\n", "line 4: did not find expected key"},
+		{"second service indented", "CSS:\n  - id: a\n    endpoint: x\n HSS:\n  - id: b\n", "line 4: did not find expected key"},
+		{"quote left open", "CSS:\n  - id: a\n    endpoint: \"https://x\n  - id: b\n", "line 3: found unexpected end of stream"},
+		{"unknown anchor", "CSS:\n  - id: a\n    endpoint: *nope\n", "line 3: unknown anchor 'nope' referenced"},
 		{"root is a list", "- CSS\n", "line 1: expected a map of service names to lists of regions"},
 		{"service not a list", "CSS:\n  id: a\n", "line 2: service CSS: expected a list of {id, endpoint} or {id, endpoints}"},
 		{"entry not a map", "CSS:\n  - https://x\n", "line 2: service CSS: expected an entry with id and endpoint or endpoints"},
