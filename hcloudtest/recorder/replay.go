@@ -371,12 +371,12 @@ func diffLines(a, b []string) []string {
 			all = append(all, line{' ', a[i]})
 			i++
 			j++
-		case j < len(b) && (i == len(a) || lcs[i][j+1] >= lcs[i+1][j]):
-			all = append(all, line{'+', b[j]})
-			j++
-		default:
+		case i < len(a) && (j == len(b) || lcs[i+1][j] >= lcs[i][j+1]):
 			all = append(all, line{'-', a[i]})
 			i++
+		default:
+			all = append(all, line{'+', b[j]})
+			j++
 		}
 	}
 	const context = 2
