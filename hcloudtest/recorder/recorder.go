@@ -107,7 +107,8 @@ const (
 	DomainIDPlaceholder = "DOMAIN_ID"
 )
 
-// Redacted replaces every secret and every value hidden by a redaction option.
+// Redacted is the value written in place of every secret and of every value a
+// redaction option hides.
 const Redacted = "REDACTED"
 
 // Mode says whether a Recorder records or replays.
