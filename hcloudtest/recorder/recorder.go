@@ -304,8 +304,8 @@ func (r *Recorder) Mode() Mode { return r.mode }
 
 // Finish ends the recording. In Record mode it writes the cassette if passed is true
 // and leaves any existing file alone otherwise. In Replay mode it returns an error for
-// the requests that matched nothing (unless they were reported to a test already) and,
-// with WithFailOnUnused, for the interactions never requested.
+// the requests that matched nothing and, with WithFailOnUnused, for the interactions
+// never requested.
 func (r *Recorder) Finish(passed bool) error {
 	_, err := r.finish(passed)
 	return err
