@@ -71,7 +71,7 @@ type omitted struct {
 var droppedHeaders = []string{
 	"Authorization", "X-Sdk-Date", "X-Security-Token", "X-Auth-Token", "Cookie", "Set-Cookie",
 	"Proxy-Authorization", "User-Agent", "Content-Length", "Host", "Accept-Encoding",
-	"Connection", "Keep-Alive", "Transfer-Encoding", "Date",
+	"Connection", "Keep-Alive", "Transfer-Encoding",
 }
 
 // loadCassette reads the cassette at path. hint is the command that records it.

@@ -13,8 +13,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+
 	"github.com/hcloudlogs/hcloudlogs-go/config"
-	"github.com/hcloudlogs/hcloudlogs-go/css"
 )
 
 // recorder is the state of Record mode.
@@ -47,7 +48,7 @@ type entry struct {
 func (r *Recorder) startRecord(ctx context.Context) error {
 	load := r.opts.recordConfig
 	if load == nil {
-		load = func(ctx context.Context) (css.Config, error) { return config.Load(ctx) }
+		load = func(ctx context.Context) (hcloud.Config, error) { return config.Load(ctx) }
 	}
 	cfg, err := load(ctx)
 	if err != nil {

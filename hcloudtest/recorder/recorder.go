@@ -86,7 +86,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hcloudlogs/hcloudlogs-go/css"
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
 )
 
 // EnvRecord is the environment variable that switches recording on: a true value for
@@ -139,7 +139,7 @@ type Option func(*options)
 
 type options struct {
 	mode         Mode
-	recordConfig func(ctx context.Context) (css.Config, error)
+	recordConfig func(ctx context.Context) (hcloud.Config, error)
 	bodyFields   [][]string
 	headers      []string
 	query        []string
@@ -154,7 +154,7 @@ func WithMode(m Mode) Option { return func(o *options) { o.mode = m } }
 // instead of the one config.Load reads from the environment; load is called once, with
 // the test's context. It suits recording against a fake server (csstest and the
 // others) or an account set up in the test.
-func WithRecordConfig(load func(ctx context.Context) (css.Config, error)) Option {
+func WithRecordConfig(load func(ctx context.Context) (hcloud.Config, error)) Option {
 	return func(o *options) { o.recordConfig = load }
 }
 
@@ -202,7 +202,7 @@ func WithFailOnUnused() Option { return func(o *options) { o.failUnused = true }
 // t.Fatalf when the cassette cannot be read, or the record configuration loaded. A
 // request that matches no interaction fails t with t.Errorf, from whatever goroutine
 // sent it.
-func Config(t testing.TB, path string, opts ...Option) css.Config {
+func Config(t testing.TB, path string, opts ...Option) hcloud.Config {
 	t.Helper()
 	r, err := newRecorder(t.Context(), path, runHint(t.Name()), func(err error) { t.Errorf("%v", err) }, opts)
 	if err != nil {
@@ -229,7 +229,7 @@ type Recorder struct {
 	hint   string // the command that records the cassette
 	mode   Mode
 	opts   options
-	cfg    css.Config
+	cfg    hcloud.Config
 	report func(error) // called with each failed match; nil collects them for Finish
 
 	play *player   // Replay mode
@@ -297,7 +297,7 @@ func runHint(name string) string {
 
 // Config returns the Config to build clients with: in Replay mode one answered from the
 // cassette, in Record mode the loaded one with the recording transport.
-func (r *Recorder) Config() css.Config { return r.cfg }
+func (r *Recorder) Config() hcloud.Config { return r.cfg }
 
 // Mode returns the mode the Recorder runs in.
 func (r *Recorder) Mode() Mode { return r.mode }

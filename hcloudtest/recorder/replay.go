@@ -13,7 +13,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/hcloudlogs/hcloudlogs-go/css"
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+
 	"github.com/hcloudlogs/hcloudlogs-go/fakeclock"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
 )
@@ -54,7 +55,7 @@ func (r *Recorder) startReplay() error {
 		region = replayRegion
 	}
 	r.play = p
-	r.cfg = css.Config{
+	r.cfg = hcloud.Config{
 		Region:      region,
 		ProjectID:   ProjectIDPlaceholder,
 		Credentials: signer.Credentials{AccessKey: replayAccessKey, SecretKey: replaySecretKey},
