@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hcloudlogs/hcloudlogs-go/css"
+	"github.com/hcloudlogs/hcloudlogs-go/css/csstest"
 	"github.com/hcloudlogs/hcloudlogs-go/fakeclock"
 )
 
@@ -278,5 +279,213 @@ func TestBackupLogsErrors(t *testing.T) {
 		for _, r := range m.requests() {
 			assert.NotEqual(t, http.MethodPost, r.Method, "nothing triggered")
 		}
+	})
+}
+
+// newJobList returns a jobList with the jobs, and a client it answers whose clock is
+// the list's.
+func newJobList(t *testing.T, oldestFirst bool, jobs ...listJob) (*jobList, *css.Client, *mock) {
+	t.Helper()
+	clock := fakeclock.New(time.Now().UTC().Truncate(time.Millisecond))
+	l := &jobList{t: t, clock: clock, oldestFirst: oldestFirst, jobs: jobs}
+	c, m := newClientAt(t, clock, l.handle)
+	return l, c, m
+}
+
+// within gives a test a deadline an hour ahead on clock, so that a waiter that
+// never finds its job fails instead of polling forever.
+func within(t *testing.T, clock *fakeclock.Clock) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithDeadline(context.Background(), clock.Now().Add(time.Hour))
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// assertNewJob asserts that job is the one a jobList started at start.
+func assertNewJob(t *testing.T, job *css.LogBackup, start time.Time, status css.LogBackupStatus) {
+	t.Helper()
+	if assert.NotNil(t, job) {
+		assert.Equal(t, "new", job.ID)
+		assert.Equal(t, newJobID, job.JobID)
+		assert.Equal(t, css.JobTypeManual, job.JobType)
+		assert.Equal(t, start, job.CreatedAt)
+		assert.Equal(t, status, job.Status)
+	}
+}
+
+func TestBackupLogsOldestFirst(t *testing.T) {
+	t.Parallel()
+	clock := fakeclock.New(time.Now().UTC().Truncate(time.Millisecond))
+	now := clock.Now()
+	jobs := append(history(250, now),
+		listJob{id: "old-manual", jobID: strings.Repeat("a", 32), typ: css.JobTypeManual, created: now.Add(-time.Minute),
+			finished: now.Add(-30 * time.Second), final: css.LogBackupFailed, msg: "old failure"},
+		listJob{id: "old-auto", jobID: strings.Repeat("b", 32), typ: css.JobTypeAuto, created: now.Add(-20 * time.Second),
+			finished: now.Add(-10 * time.Second), final: css.LogBackupSucceeded})
+	l := &jobList{t: t, clock: clock, oldestFirst: true, runFor: 5 * time.Second, jobs: jobs}
+	c, m := newClientAt(t, clock, l.handle)
+
+	job, err := c.BackupLogs(within(t, clock), &css.CreateLogBackupRequest{ClusterID: testCluster})
+	require.NoError(t, err)
+	assertNewJob(t, job, now, css.LogBackupSucceeded)
+	assert.Equal(t, []time.Duration{2 * time.Second, 4 * time.Second}, clock.Sleeps())
+	// 252 jobs before the trigger, 253 after: the snapshot and the identifying poll read
+	// the three pages; the next polls read only the page around position 253.
+	assert.Equal(t, []int{1, 101, 201, 1, 101, 201, 203, 203}, l.listOffsets())
+	assertSigned(t, m)
+}
+
+func TestBackupLogsManyPages(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name        string
+		oldestFirst bool
+		// wantOffsets are the list requests after the trigger.
+		wantOffsets []int
+	}{
+		// The identifying poll reads all 21 pages; each later poll one page.
+		{"oldest first", true, append(pageOffsets(2001), 1951, 1951)},
+		// The new job is first; the history is older than the skew allowance.
+		{"newest first", false, []int{1, 1, 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			clock := fakeclock.New(time.Now().UTC().Truncate(time.Millisecond))
+			now := clock.Now()
+			l := &jobList{t: t, clock: clock, oldestFirst: tc.oldestFirst, runFor: 5 * time.Second, jobs: history(2000, now)}
+			c, m := newClientAt(t, clock, l.handle)
+
+			job, err := c.BackupLogs(within(t, clock), &css.CreateLogBackupRequest{ClusterID: testCluster})
+			require.NoError(t, err)
+			assertNewJob(t, job, now, css.LogBackupSucceeded)
+			offsets := l.listOffsets()
+			require.Greater(t, len(offsets), len(tc.wantOffsets))
+			assert.Equal(t, tc.wantOffsets, offsets[len(offsets)-len(tc.wantOffsets):])
+			if !tc.oldestFirst {
+				assert.Equal(t, []int{1, 1, 1, 1}, offsets, "a list sorted newest first is read down to the skew allowance only")
+			}
+			assertSigned(t, m)
+		})
+	}
+}
+
+// pageOffsets returns the offsets of the pages of 100 that cover n jobs.
+func pageOffsets(n int) []int {
+	var out []int
+	for off := 1; off <= n; off += 100 {
+		out = append(out, off)
+	}
+	return out
+}
+
+func TestBackupLogsIgnoresAutoAndOlderJobs(t *testing.T) {
+	t.Parallel()
+	t.Run("csstest fake", func(t *testing.T) {
+		t.Parallel()
+		clock := fakeclock.New(time.Now().UTC().Truncate(time.Millisecond))
+		srv := csstest.NewServer(csstest.WithClock(clock))
+		t.Cleanup(srv.Close)
+		srv.AddCluster(testCluster)
+		now := clock.Now()
+		older, err := srv.AddLogBackup(testCluster, css.LogBackup{CreatedAt: now.Add(-time.Minute), Status: css.LogBackupFailed, FailedMessage: "old failure"})
+		require.NoError(t, err)
+		auto, err := srv.AddLogBackup(testCluster, css.LogBackup{CreatedAt: now.Add(-10 * time.Second), JobType: css.JobTypeAuto})
+		require.NoError(t, err)
+		c, err := css.New(srv.Config())
+		require.NoError(t, err)
+
+		job, err := c.BackupLogs(within(t, clock), &css.CreateLogBackupRequest{ClusterID: testCluster})
+		require.NoError(t, err)
+		assert.NotContains(t, []string{older.ID, auto.ID}, job.ID)
+		assert.Equal(t, css.JobTypeManual, job.JobType)
+		assert.Equal(t, css.LogBackupSucceeded, job.Status)
+		assert.Equal(t, now, job.CreatedAt)
+	})
+	t.Run("oldest first, a RUNNING Auto job listed before the new one", func(t *testing.T) {
+		t.Parallel()
+		clock := fakeclock.New(time.Now().UTC().Truncate(time.Millisecond))
+		now := clock.Now()
+		jobs := append(history(150, now),
+			listJob{id: "old-manual", jobID: strings.Repeat("a", 32), typ: css.JobTypeManual, created: now.Add(-time.Minute),
+				finished: now.Add(-50 * time.Second), final: css.LogBackupSucceeded})
+		l := &jobList{t: t, clock: clock, oldestFirst: true, runFor: 3 * time.Second, jobs: jobs,
+			afterTrigger: []listJob{
+				// Stamped before the new job, so listed before it, and RUNNING: the job a
+				// "first RUNNING record" rule would take.
+				{id: "auto", jobID: strings.Repeat("c", 32), typ: css.JobTypeAuto, created: now.Add(-time.Second),
+					finished: now.Add(time.Hour), final: css.LogBackupSucceeded},
+				// New to the list, Manual, but stamped long before the trigger.
+				{id: "stale", jobID: strings.Repeat("d", 32), typ: css.JobTypeManual, created: now.Add(-10 * time.Minute),
+					finished: now.Add(-9 * time.Minute), final: css.LogBackupFailed, msg: "stale"},
+			}}
+		c, m := newClientAt(t, clock, l.handle)
+
+		job, err := c.BackupLogs(within(t, clock), &css.CreateLogBackupRequest{ClusterID: testCluster})
+		require.NoError(t, err)
+		assertNewJob(t, job, now, css.LogBackupSucceeded)
+		assertSigned(t, m)
+	})
+}
+
+func TestBackupLogsShortJob(t *testing.T) {
+	t.Parallel()
+	t.Run("csstest fake, over by the first poll", func(t *testing.T) {
+		t.Parallel()
+		clock := fakeclock.New(time.Now().UTC().Truncate(time.Millisecond))
+		srv := csstest.NewServer(csstest.WithClock(clock), csstest.WithJobDuration(0))
+		t.Cleanup(srv.Close)
+		srv.AddCluster(testCluster)
+		c, err := css.New(srv.Config())
+		require.NoError(t, err)
+		job, err := c.BackupLogs(within(t, clock), &css.CreateLogBackupRequest{ClusterID: testCluster})
+		require.NoError(t, err)
+		assert.Equal(t, css.LogBackupSucceeded, job.Status)
+		assert.Equal(t, srv.LogBackups(testCluster)[0], *job)
+		assert.Empty(t, clock.Sleeps(), "found on the first poll")
+	})
+	t.Run("oldest first, failed by the first poll", func(t *testing.T) {
+		t.Parallel()
+		clock := fakeclock.New(time.Now().UTC().Truncate(time.Millisecond))
+		l := &jobList{t: t, clock: clock, oldestFirst: true, final: css.LogBackupFailed, msg: "disk full", jobs: history(120, clock.Now())}
+		c, _ := newClientAt(t, clock, l.handle)
+		_, err := c.BackupLogs(within(t, clock), &css.CreateLogBackupRequest{ClusterID: testCluster})
+		var failed *css.JobFailedError
+		require.ErrorAs(t, err, &failed)
+		assert.Equal(t, "new", failed.Job.ID)
+		assert.Equal(t, "disk full", failed.Message)
+		assert.Empty(t, clock.Sleeps())
+	})
+}
+
+func TestBackupLogsGracePeriod(t *testing.T) {
+	t.Parallel()
+	t.Run("listed 10 s after the trigger", func(t *testing.T) {
+		t.Parallel()
+		clock := fakeclock.New(time.Now().UTC().Truncate(time.Millisecond))
+		now := clock.Now()
+		l := &jobList{t: t, clock: clock, oldestFirst: true, runFor: 12 * time.Second, hiddenFor: 10 * time.Second, jobs: history(150, now)}
+		c, m := newClientAt(t, clock, l.handle)
+		job, err := c.BackupLogs(within(t, clock), &css.CreateLogBackupRequest{ClusterID: testCluster})
+		require.NoError(t, err)
+		assertNewJob(t, job, now, css.LogBackupSucceeded)
+		// Polls at 0, 2, 6 s miss it; the one at 14 s finds it done.
+		assert.Equal(t, []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second}, clock.Sleeps())
+		assertSigned(t, m)
+	})
+	t.Run("never listed", func(t *testing.T) {
+		t.Parallel()
+		clock := fakeclock.New(time.Now().UTC().Truncate(time.Millisecond))
+		now := clock.Now()
+		l := &jobList{t: t, clock: clock, oldestFirst: true, hiddenFor: 24 * time.Hour, jobs: history(150, now)}
+		c, _ := newClientAt(t, clock, l.handle)
+		job, err := c.BackupLogs(within(t, clock), &css.CreateLogBackupRequest{ClusterID: testCluster})
+		assert.Nil(t, job)
+		assert.ErrorIs(t, err, css.ErrJobNotListed)
+		assert.NotErrorIs(t, err, context.DeadlineExceeded)
+		assert.EqualError(t, err, fmt.Sprintf("css: BackupLogs: backup started at %s, but no new manual job of cluster %s was listed within 30s: job not listed",
+			now.Format(time.RFC3339), testCluster))
+		// Polls at 0, 2, 6, 14 and 30 s are within the grace period; the one at 60 s is not.
+		assert.Equal(t, []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second, 30 * time.Second}, clock.Sleeps())
+		assert.Equal(t, css.GracePeriod, 30*time.Second)
 	})
 }
