@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
@@ -15,20 +16,21 @@ import (
 // which can be behind ours. A job stamped earlier still is not recognised.
 const ClockSkewAllowance = 5 * time.Minute
 
-// GracePeriod is how long, by the client's clock, BackupLogs keeps
+// GracePeriod is how long, by the client's clock, BackupLogs and WaitForLogBackup keep
 // polling for a job that the list does not show: the service may list a job a few
 // seconds after it starts. The first poll after GracePeriod that still misses the job
 // ends the wait with an error wrapping ErrJobNotListed.
 const GracePeriod = 30 * time.Second
 
-// ErrJobNotListed is wrapped by the error of BackupLogs when the
-// job it waits for is still not in the cluster's job list after GracePeriod.
+// ErrJobNotListed is wrapped by the error of BackupLogs and WaitForLogBackup when the
+// job they wait for is still not in the cluster's job list after GracePeriod.
 var ErrJobNotListed = errors.New("job not listed")
 
 // backupScanPageSize is how many jobs the waiters read per list request.
 const backupScanPageSize = 100
 
-// JobFailedError is returned by BackupLogs when the log backup job ends in FAIL.
+// JobFailedError is returned by BackupLogs and WaitForLogBackup when the log backup
+// job ends in FAIL.
 type JobFailedError struct {
 	// Job is the failed job as last listed.
 	Job LogBackup
@@ -70,7 +72,7 @@ func (e *JobFailedError) Error() string {
 // hcloud.WithMaxDelay (default 30 s); the other options apply to each request. The
 // wait ends with ctx: give ctx a deadline, or BackupLogs waits as long as the job
 // runs. When the trigger succeeded but the wait fails, the error says so; the job may
-// still complete.
+// still complete, and WaitForLogBackup with its JobID waits for it again.
 //
 // API: POST /v1.0/{project_id}/clusters/{cluster_id}/logs/collect, then
 // GET /v1.0/{project_id}/clusters/{cluster_id}/logs/records
@@ -181,6 +183,117 @@ func finished(job *LogBackup) (bool, error) {
 		return true, &JobFailedError{Job: *job, Message: job.FailedMessage}
 	}
 	return false, nil
+}
+
+// WaitForLogBackupRequest names the log backup job WaitForLogBackup waits for.
+type WaitForLogBackupRequest struct {
+	// ClusterID is the cluster that runs the job.
+	ClusterID string
+	// JobID is the job's LogBackup.JobID, 32 hex digits such as
+	// "2c9080df7c171342017c5e0884f8011c". A job record has two IDs: LogBackup.ID, a UUID
+	// that identifies the record, and LogBackup.JobID, the ID of the job that created
+	// it; this is the second one.
+	JobID string
+}
+
+// WaitForLogBackup waits until an existing log backup job ends: a job started by
+// CreateLogBackup elsewhere, an Auto job of the backup policy, or a job whose
+// BackupLogs wait was cut short. It finds the job by req.JobID in the cluster's job
+// list, in any order and on any page, and returns it on SUCCESS (at once if it is
+// already over) and a *JobFailedError on FAIL. While the job is not listed it keeps
+// polling for GracePeriod after the call, then returns an error wrapping
+// ErrJobNotListed.
+//
+// Polls start hcloud.WithMinDelay apart (default 2 s) and double up to
+// hcloud.WithMaxDelay (default 30 s); the other options apply to each request. The
+// wait ends with ctx: give ctx a deadline, or WaitForLogBackup waits as long as the
+// job runs.
+//
+// API: GET /v1.0/{project_id}/clusters/{cluster_id}/logs/records
+func (c *Client) WaitForLogBackup(ctx context.Context, req *WaitForLogBackupRequest, opts ...Option) (*LogBackup, error) {
+	const op = "WaitForLogBackup"
+	if req == nil {
+		return nil, c.errNilRequest(op)
+	}
+	o := c.c.Op(op)
+	if err := o.Required("ClusterID", req.ClusterID); err != nil {
+		return nil, err
+	}
+	if err := o.Required("JobID", req.JobID); err != nil {
+		return nil, err
+	}
+	if looksLikeUUID(req.JobID) {
+		return nil, o.Invalid("JobID", "%q has the form of a record ID (LogBackup.ID); pass the job's LogBackup.JobID", req.JobID)
+	}
+	set := hcloud.Apply(opts)
+	clock := c.c.Clock()
+	wo := wait.Options{MinDelay: set.MinDelay, MaxDelay: set.MaxDelay, Clock: clock}
+	if err := wo.Validate(); err != nil {
+		return nil, o.Invalid("option", "%v", err)
+	}
+
+	started := clock.Now()
+	t := &jobTracker{c: c, clusterID: req.ClusterID, opts: opts}
+	identify := func(ctx context.Context) (*LogBackup, int, error) {
+		var job *LogBackup
+		at := 0
+		err := c.scanJobs(ctx, req.ClusterID, time.Time{}, opts, func(pos int, b LogBackup) bool {
+			if b.JobID != req.JobID {
+				return true
+			}
+			job, at = &b, pos
+			return false
+		})
+		return job, at, err
+	}
+	var job *LogBackup
+	check := func(ctx context.Context) (bool, error) {
+		got, err := t.find(ctx, identify)
+		if err != nil {
+			return false, err
+		}
+		if got == nil {
+			if clock.Now().Sub(started) <= GracePeriod {
+				return false, nil
+			}
+			return false, fmt.Errorf("css: %s: job id %s of cluster %s was not listed within %v: %w",
+				op, req.JobID, req.ClusterID, GracePeriod, ErrJobNotListed)
+		}
+		job = got
+		return finished(job)
+	}
+	err := wait.Poll(ctx, wo, check)
+	var failed *JobFailedError
+	switch {
+	case err == nil:
+		return job, nil
+	case errors.As(err, &failed), errors.Is(err, ErrJobNotListed):
+		return nil, err
+	case job == nil:
+		return nil, fmt.Errorf("css: %s: job id %s of cluster %s not listed yet: %w", op, req.JobID, req.ClusterID, err)
+	default:
+		return nil, fmt.Errorf("css: %s: waiting for job id %s of cluster %s (%s when last listed): %w", op, req.JobID, req.ClusterID, job.Status, err)
+	}
+}
+
+// looksLikeUUID reports whether s has the 8-4-4-4-12 form of a job record's ID.
+func looksLikeUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, r := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if r != '-' {
+				return false
+			}
+		default:
+			if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // jobTracker finds one job of a cluster's list on each poll of a waiter: by a scan of

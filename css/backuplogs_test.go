@@ -489,3 +489,184 @@ func TestBackupLogsGracePeriod(t *testing.T) {
 		assert.Equal(t, css.GracePeriod, 30*time.Second)
 	})
 }
+
+func TestWaitForLogBackup(t *testing.T) {
+	t.Parallel()
+	const target = "feedfacefeedfacefeedfacefeedface"
+	// jobAt returns a job with JobID target that started at now+created, ends at
+	// now+ends and is listed from now+listed.
+	jobAt := func(now time.Time, typ css.JobType, final css.LogBackupStatus, ends, listed time.Duration) listJob {
+		return listJob{id: "d455a541-597e-4846-a6be-baad0ea361b1", jobID: target, typ: typ, created: now.Add(-time.Minute),
+			finished: now.Add(ends), final: final, msg: "OBS bucket not reachable", listedFrom: now.Add(listed)}
+	}
+	for _, tc := range []struct {
+		name        string
+		oldestFirst bool
+		job         func(now time.Time) listJob
+		want        css.LogBackupStatus
+		wantErr     string // {cluster} stands for the cluster
+		sleeps      []time.Duration
+		// wantOffsets are the list requests, when asserted.
+		wantOffsets []int
+	}{
+		{
+			name: "an Auto job already over, on the last page of a list sorted oldest first", oldestFirst: true,
+			job:  func(now time.Time) listJob { return jobAt(now, css.JobTypeAuto, css.LogBackupSucceeded, -time.Second, 0) },
+			want: css.LogBackupSucceeded, wantOffsets: []int{1, 101, 201},
+		},
+		{
+			name: "a Manual job RUNNING, then SUCCESS, newest first",
+			job:  func(now time.Time) listJob { return jobAt(now, css.JobTypeManual, css.LogBackupSucceeded, 5*time.Second, 0) },
+			want: css.LogBackupSucceeded, sleeps: []time.Duration{2 * time.Second, 4 * time.Second},
+			// Found on the first page (the whole list read once), then the page around it.
+			wantOffsets: []int{1, 1, 1},
+		},
+		{
+			name: "a job older than every other, oldest first, listed after 10 s", oldestFirst: true,
+			job: func(now time.Time) listJob {
+				j := jobAt(now, css.JobTypeManual, css.LogBackupSucceeded, time.Second, 10*time.Second)
+				j.created = now.Add(-1000 * time.Hour)
+				return j
+			},
+			want: css.LogBackupSucceeded, sleeps: []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second},
+		},
+		{
+			name:    "FAIL",
+			job:     func(now time.Time) listJob { return jobAt(now, css.JobTypeManual, css.LogBackupFailed, 3*time.Second, 0) },
+			wantErr: "css: log backup job d455a541-597e-4846-a6be-baad0ea361b1 (job id " + target + ") failed: OBS bucket not reachable",
+			sleeps:  []time.Duration{2 * time.Second, 4 * time.Second},
+		},
+		{
+			name:    "never listed",
+			job:     func(now time.Time) listJob { return jobAt(now, css.JobTypeAuto, css.LogBackupSucceeded, 0, 24*time.Hour) },
+			wantErr: "css: WaitForLogBackup: job id " + target + " of cluster {cluster} was not listed within 30s: job not listed",
+			sleeps:  []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second, 30 * time.Second},
+		},
+		{
+			name:    "still running at the deadline",
+			job:     func(now time.Time) listJob { return jobAt(now, css.JobTypeAuto, css.LogBackupSucceeded, 48*time.Hour, 0) },
+			wantErr: "css: WaitForLogBackup: waiting for job id " + target + " of cluster {cluster} (RUNNING when last listed): context deadline exceeded",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			clock := fakeclock.New(time.Now().UTC().Truncate(time.Millisecond))
+			now := clock.Now()
+			l := &jobList{t: t, clock: clock, oldestFirst: tc.oldestFirst, jobs: append(history(250, now), tc.job(now))}
+			c, m := newClientAt(t, clock, l.handle)
+			req := &css.WaitForLogBackupRequest{ClusterID: testCluster, JobID: target}
+			job, err := c.WaitForLogBackup(within(t, clock), req)
+			assert.Equal(t, &css.WaitForLogBackupRequest{ClusterID: testCluster, JobID: target}, req, "request not modified")
+			if tc.wantErr != "" {
+				assert.Nil(t, job)
+				assert.EqualError(t, err, strings.ReplaceAll(tc.wantErr, "{cluster}", testCluster))
+				if tc.name == "FAIL" {
+					var failed *css.JobFailedError
+					require.ErrorAs(t, err, &failed)
+					assert.Equal(t, target, failed.Job.JobID)
+					assert.Equal(t, css.LogBackupFailed, failed.Job.Status)
+				}
+			} else {
+				require.NoError(t, err)
+				assert.Equal(t, target, job.JobID)
+				assert.Equal(t, tc.want, job.Status)
+				assert.False(t, job.FinishedAt.IsZero())
+			}
+			if tc.sleeps != nil || tc.wantErr == "" {
+				assert.Equal(t, tc.sleeps, clock.Sleeps())
+			}
+			if tc.wantOffsets != nil {
+				assert.Equal(t, tc.wantOffsets, l.listOffsets())
+			}
+			for _, r := range m.requests() {
+				assert.Equal(t, http.MethodGet, r.Method, "nothing triggered")
+			}
+			assertSigned(t, m)
+		})
+	}
+}
+
+func TestWaitForLogBackupDelays(t *testing.T) {
+	t.Parallel()
+	clock := fakeclock.New(time.Now().UTC().Truncate(time.Millisecond))
+	now := clock.Now()
+	l := &jobList{t: t, clock: clock, jobs: []listJob{{id: "r", jobID: newJobID, typ: css.JobTypeManual, created: now,
+		finished: now.Add(9 * time.Second), final: css.LogBackupSucceeded}}}
+	c, _ := newClientAt(t, clock, l.handle)
+	job, err := c.WaitForLogBackup(within(t, clock), &css.WaitForLogBackupRequest{ClusterID: testCluster, JobID: newJobID},
+		hcloud.WithMinDelay(time.Second), hcloud.WithMaxDelay(3*time.Second))
+	require.NoError(t, err)
+	assert.Equal(t, css.LogBackupSucceeded, job.Status)
+	assert.Equal(t, []time.Duration{time.Second, 2 * time.Second, 3 * time.Second, 3 * time.Second}, clock.Sleeps())
+}
+
+func TestWaitForLogBackupValidation(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		req  *css.WaitForLogBackupRequest
+		opts []css.Option
+		want string
+	}{
+		{"nil request", nil, nil, "css: WaitForLogBackup: request is required"},
+		{"no ClusterID", &css.WaitForLogBackupRequest{JobID: newJobID}, nil, "css: WaitForLogBackup: ClusterID is required"},
+		{"no JobID", &css.WaitForLogBackupRequest{ClusterID: testCluster}, nil, "css: WaitForLogBackup: JobID is required"},
+		{"record ID instead of JobID", &css.WaitForLogBackupRequest{ClusterID: testCluster, JobID: "d455a541-597e-4846-a6be-baad0ea361b1"}, nil,
+			`css: WaitForLogBackup: JobID "d455a541-597e-4846-a6be-baad0ea361b1" has the form of a record ID (LogBackup.ID); pass the job's LogBackup.JobID`},
+		{"MinDelay negative", &css.WaitForLogBackupRequest{ClusterID: testCluster, JobID: newJobID}, []css.Option{hcloud.WithMinDelay(-time.Second)},
+			"css: WaitForLogBackup: option MinDelay -1s must not be negative"},
+		{"MaxDelay below MinDelay", &css.WaitForLogBackupRequest{ClusterID: testCluster, JobID: newJobID},
+			[]css.Option{hcloud.WithMinDelay(2 * time.Second), hcloud.WithMaxDelay(time.Second)}, "css: WaitForLogBackup: option MaxDelay 1s is below MinDelay 2s"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, m := newClient(t, always(http.StatusOK, `{"clusterLogRecord":[]}`))
+			job, err := c.WaitForLogBackup(context.Background(), tc.req, tc.opts...)
+			assert.Nil(t, job)
+			assert.ErrorIs(t, err, css.ErrInvalidRequest)
+			assert.EqualError(t, err, tc.want)
+			assert.Empty(t, m.requests(), "nothing sent")
+		})
+	}
+}
+
+func TestWaitForLogBackupErrors(t *testing.T) {
+	t.Parallel()
+	c, m := newClient(t, always(http.StatusForbidden, `{"error_code":"APIG.0302","error_msg":"not authorized"}`))
+	_, err := c.WaitForLogBackup(context.Background(), &css.WaitForLogBackupRequest{ClusterID: testCluster, JobID: newJobID})
+	var apiErr *css.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, "ListLogBackups", apiErr.Operation)
+	assert.ErrorIs(t, err, css.ErrForbidden)
+	assert.ErrorContains(t, err, "css: WaitForLogBackup: job id "+newJobID+" of cluster "+testCluster+" not listed yet: css: ListLogBackups: 403 APIG.0302")
+	assert.Len(t, m.requests(), 1)
+}
+
+func TestWaitForLogBackupFake(t *testing.T) {
+	t.Parallel()
+	clock := fakeclock.New(time.Now().UTC().Truncate(time.Millisecond))
+	srv := csstest.NewServer(csstest.WithClock(clock), csstest.WithJobDuration(5*time.Second))
+	t.Cleanup(srv.Close)
+	srv.AddCluster(testCluster)
+	c, err := css.New(srv.Config())
+	require.NoError(t, err)
+	ctx := within(t, clock)
+
+	auto, err := srv.AddLogBackup(testCluster, css.LogBackup{CreatedAt: clock.Now().Add(-time.Hour), JobType: css.JobTypeAuto})
+	require.NoError(t, err)
+	job, err := c.WaitForLogBackup(ctx, &css.WaitForLogBackupRequest{ClusterID: testCluster, JobID: auto.JobID})
+	require.NoError(t, err)
+	assert.Equal(t, auto, *job, "a finished Auto job is returned at once")
+	assert.Empty(t, clock.Sleeps())
+
+	// A backup started elsewhere: its job is the RUNNING one.
+	_, err = c.CreateLogBackup(ctx, &css.CreateLogBackupRequest{ClusterID: testCluster})
+	require.NoError(t, err)
+	running := srv.LogBackups(testCluster)[0]
+	require.Equal(t, css.LogBackupRunning, running.Status)
+	job, err = c.WaitForLogBackup(ctx, &css.WaitForLogBackupRequest{ClusterID: testCluster, JobID: running.JobID})
+	require.NoError(t, err)
+	assert.Equal(t, running.ID, job.ID)
+	assert.Equal(t, css.LogBackupSucceeded, job.Status)
+	assert.Equal(t, []time.Duration{2 * time.Second, 4 * time.Second}, clock.Sleeps())
+}
