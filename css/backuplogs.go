@@ -71,8 +71,9 @@ func (e *JobFailedError) Error() string {
 // Polls start hcloud.WithMinDelay apart (default 2 s) and double up to
 // hcloud.WithMaxDelay (default 30 s); the other options apply to each request. The
 // wait ends with ctx: give ctx a deadline, or BackupLogs waits as long as the job
-// runs. When the trigger succeeded but the wait fails, the error says so; the job may
-// still complete, and WaitForLogBackup with its JobID waits for it again.
+// runs. When the trigger succeeded but the wait fails, the error says so and, once the
+// job was identified, names its ID and JobID; the job may still complete, and
+// WaitForLogBackup with that JobID waits for it again.
 //
 // API: POST /v1.0/{project_id}/clusters/{cluster_id}/logs/collect, then
 // GET /v1.0/{project_id}/clusters/{cluster_id}/logs/records
@@ -160,7 +161,7 @@ func (c *Client) BackupLogs(ctx context.Context, req *CreateLogBackupRequest, op
 	case job == nil:
 		return nil, fmt.Errorf("css: %s: backup started, but its job was not listed yet: %w", op, err)
 	default:
-		return nil, fmt.Errorf("css: %s: backup started as job %s (%s when last listed), waiting for it: %w", op, job.ID, job.Status, err)
+		return nil, fmt.Errorf("css: %s: backup started as job %s (job id %s, %s when last listed), waiting for it: %w", op, job.ID, job.JobID, job.Status, err)
 	}
 }
 
@@ -192,7 +193,7 @@ type WaitForLogBackupRequest struct {
 	// JobID is the job's LogBackup.JobID, 32 hex digits such as
 	// "2c9080df7c171342017c5e0884f8011c". A job record has two IDs: LogBackup.ID, a UUID
 	// that identifies the record, and LogBackup.JobID, the ID of the job that created
-	// it; this is the second one.
+	// it; this is the second one, and a UUID here is refused before anything is sent.
 	JobID string
 }
 

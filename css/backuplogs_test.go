@@ -206,7 +206,7 @@ func TestBackupLogsDeadline(t *testing.T) {
 	}{
 		{"job never listed", [][]job{{}}, "css: BackupLogs: backup started, but its job was not listed yet: context deadline exceeded"},
 		{"job keeps running", [][]job{{}, {{id: "new", typ: css.JobTypeManual, status: css.LogBackupRunning, created: time.Second}}},
-			"css: BackupLogs: backup started as job new (RUNNING when last listed), waiting for it: context deadline exceeded"},
+			"css: BackupLogs: backup started as job new (job id 00000000000000000000000000000003, RUNNING when last listed), waiting for it: context deadline exceeded"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -280,16 +280,6 @@ func TestBackupLogsErrors(t *testing.T) {
 			assert.NotEqual(t, http.MethodPost, r.Method, "nothing triggered")
 		}
 	})
-}
-
-// newJobList returns a jobList with the jobs, and a client it answers whose clock is
-// the list's.
-func newJobList(t *testing.T, oldestFirst bool, jobs ...listJob) (*jobList, *css.Client, *mock) {
-	t.Helper()
-	clock := fakeclock.New(time.Now().UTC().Truncate(time.Millisecond))
-	l := &jobList{t: t, clock: clock, oldestFirst: oldestFirst, jobs: jobs}
-	c, m := newClientAt(t, clock, l.handle)
-	return l, c, m
 }
 
 // within gives a test a deadline an hour ahead on clock, so that a waiter that
@@ -508,15 +498,21 @@ func TestWaitForLogBackup(t *testing.T) {
 		sleeps      []time.Duration
 		// wantOffsets are the list requests, when asserted.
 		wantOffsets []int
+		// deadline is the context's, from the start; 0 means an hour.
+		deadline time.Duration
 	}{
 		{
 			name: "an Auto job already over, on the last page of a list sorted oldest first", oldestFirst: true,
-			job:  func(now time.Time) listJob { return jobAt(now, css.JobTypeAuto, css.LogBackupSucceeded, -time.Second, 0) },
+			job: func(now time.Time) listJob {
+				return jobAt(now, css.JobTypeAuto, css.LogBackupSucceeded, -time.Second, 0)
+			},
 			want: css.LogBackupSucceeded, wantOffsets: []int{1, 101, 201},
 		},
 		{
 			name: "a Manual job RUNNING, then SUCCESS, newest first",
-			job:  func(now time.Time) listJob { return jobAt(now, css.JobTypeManual, css.LogBackupSucceeded, 5*time.Second, 0) },
+			job: func(now time.Time) listJob {
+				return jobAt(now, css.JobTypeManual, css.LogBackupSucceeded, 5*time.Second, 0)
+			},
 			want: css.LogBackupSucceeded, sleeps: []time.Duration{2 * time.Second, 4 * time.Second},
 			// Found on the first page (the whole list read once), then the page around it.
 			wantOffsets: []int{1, 1, 1},
@@ -531,21 +527,28 @@ func TestWaitForLogBackup(t *testing.T) {
 			want: css.LogBackupSucceeded, sleeps: []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second},
 		},
 		{
-			name:    "FAIL",
-			job:     func(now time.Time) listJob { return jobAt(now, css.JobTypeManual, css.LogBackupFailed, 3*time.Second, 0) },
+			name: "FAIL",
+			job: func(now time.Time) listJob {
+				return jobAt(now, css.JobTypeManual, css.LogBackupFailed, 3*time.Second, 0)
+			},
 			wantErr: "css: log backup job d455a541-597e-4846-a6be-baad0ea361b1 (job id " + target + ") failed: OBS bucket not reachable",
 			sleeps:  []time.Duration{2 * time.Second, 4 * time.Second},
 		},
 		{
-			name:    "never listed",
-			job:     func(now time.Time) listJob { return jobAt(now, css.JobTypeAuto, css.LogBackupSucceeded, 0, 24*time.Hour) },
+			name: "never listed",
+			job: func(now time.Time) listJob {
+				return jobAt(now, css.JobTypeAuto, css.LogBackupSucceeded, 0, 24*time.Hour)
+			},
 			wantErr: "css: WaitForLogBackup: job id " + target + " of cluster {cluster} was not listed within 30s: job not listed",
 			sleeps:  []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second, 30 * time.Second},
 		},
 		{
-			name:    "still running at the deadline",
-			job:     func(now time.Time) listJob { return jobAt(now, css.JobTypeAuto, css.LogBackupSucceeded, 48*time.Hour, 0) },
-			wantErr: "css: WaitForLogBackup: waiting for job id " + target + " of cluster {cluster} (RUNNING when last listed): context deadline exceeded",
+			name: "still running at the deadline",
+			job: func(now time.Time) listJob {
+				return jobAt(now, css.JobTypeAuto, css.LogBackupSucceeded, 48*time.Hour, 0)
+			},
+			wantErr:  "css: WaitForLogBackup: waiting for job id " + target + " of cluster {cluster} (RUNNING when last listed): context deadline exceeded",
+			deadline: 2 * time.Minute,
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -555,7 +558,13 @@ func TestWaitForLogBackup(t *testing.T) {
 			l := &jobList{t: t, clock: clock, oldestFirst: tc.oldestFirst, jobs: append(history(250, now), tc.job(now))}
 			c, m := newClientAt(t, clock, l.handle)
 			req := &css.WaitForLogBackupRequest{ClusterID: testCluster, JobID: target}
-			job, err := c.WaitForLogBackup(within(t, clock), req)
+			ctx := within(t, clock)
+			if tc.deadline != 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithDeadline(ctx, now.Add(tc.deadline))
+				defer cancel()
+			}
+			job, err := c.WaitForLogBackup(ctx, req)
 			assert.Equal(t, &css.WaitForLogBackupRequest{ClusterID: testCluster, JobID: target}, req, "request not modified")
 			if tc.wantErr != "" {
 				assert.Nil(t, job)
