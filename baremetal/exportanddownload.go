@@ -119,15 +119,18 @@ func (c *Client) ExportAndDownload(ctx context.Context, serverID string, w io.Wr
 	report(ExportProgress{Phase: PhaseExporting, ExportID: export.ID, Status: export.Status, Percent: export.Percent})
 	if !export.Status.Done() {
 		polled := false
+		var exported time.Time
 		err = wait.Poll(ctx, o.wait, func(ctx context.Context) (bool, error) {
 			if !polled {
 				// The export reply was the first check: wait before asking again.
 				polled = true
+				exported = o.wait.Clock.Now()
 				return false, nil
 			}
 			got, err := c.GetLogExport(ctx, &GetLogExportRequest{ServerID: serverID, ExportID: export.ID})
 			if err != nil {
-				return false, err
+				// A fresh export may answer 404 for a while.
+				return false, exportMiss(op, o.wait.Clock, exported, serverID, export.ID, err)
 			}
 			export = got.LogExport
 			report(ExportProgress{Phase: PhaseExporting, ExportID: export.ID, Status: export.Status, Percent: export.Percent})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
@@ -12,19 +13,24 @@ import (
 
 // ClockSkewAllowance is how much earlier than the client's clock at the trigger a job
 // found by BackupLogs may be stamped: the service stamps createAt with its own clock,
-// which can be behind ours. A job stamped earlier still is not recognised, and
-// BackupLogs keeps polling until ctx ends.
+// which can be behind ours. A job stamped earlier still is not recognised.
 const ClockSkewAllowance = 5 * time.Minute
 
-// backupScanPageSize is how many jobs BackupLogs reads per list request, and
-// backupScanMaxPages how many pages at most per poll. The new job is the newest, so it
-// is on the first page unless hundreds of jobs were created in the skew window.
-const (
-	backupScanPageSize = 100
-	backupScanMaxPages = 10
-)
+// GracePeriod is how long, by the client's clock, BackupLogs and WaitForLogBackup keep
+// polling for a job that the list does not show: the service may list a job a few
+// seconds after it starts. The first poll after GracePeriod that still misses the job
+// ends the wait with an error wrapping ErrJobNotListed.
+const GracePeriod = 30 * time.Second
 
-// JobFailedError is returned by BackupLogs when the log backup job ends in FAIL.
+// ErrJobNotListed is wrapped by the error of BackupLogs and WaitForLogBackup when the
+// job they wait for is still not in the cluster's job list after GracePeriod.
+var ErrJobNotListed = errors.New("job not listed")
+
+// backupScanPageSize is how many jobs the waiters read per list request.
+const backupScanPageSize = 100
+
+// JobFailedError is returned by BackupLogs and WaitForLogBackup when the log backup
+// job ends in FAIL.
 type JobFailedError struct {
 	// Job is the failed job as last listed.
 	Job LogBackup
@@ -48,17 +54,26 @@ func (e *JobFailedError) Error() string {
 // BackupLogs starts a manual log backup of req.ClusterID and waits until the job ends.
 // It returns the job on SUCCESS and a *JobFailedError on FAIL.
 //
-// The service returns no job ID, so BackupLogs identifies the job it started: before
-// the trigger it notes the manual jobs already listed, and afterwards it takes the
-// newest manual job that was not listed before and is stamped no earlier than the
-// trigger time minus ClockSkewAllowance (by the client's clock). A job that finished
-// just before the trigger is therefore never mistaken for the new one. Jobs are looked
-// for on the first pages of the list, which the service sorts newest first.
+// The service returns no job ID, so BackupLogs identifies the job it started. Before
+// the trigger it notes the manual jobs already listed; afterwards the new job is a
+// manual job that was not listed before and is stamped no earlier than the trigger
+// time minus ClockSkewAllowance (by the client's clock). Among several such jobs, the
+// RUNNING one wins (a cluster runs at most one backup at a time), then the newest. A
+// job that finished just before the trigger, or an Auto job, is therefore never
+// mistaken for the new one, and a job that is already over by the first poll is still
+// found. The list may be sorted newest first or oldest first and span any number of
+// pages: until the job is identified each poll reads the whole list (a list sorted
+// newest first only down to the jobs stamped before that cutoff); afterwards each poll
+// reads the one page around the job's last position, and the whole list again only if
+// the job moved out of it. When the new job is not listed within GracePeriod of the
+// trigger, the error wraps ErrJobNotListed.
 //
 // Polls start hcloud.WithMinDelay apart (default 2 s) and double up to
-// hcloud.WithMaxDelay (default 30 s); the other options apply to each request. The wait ends with ctx: give ctx a deadline, or BackupLogs waits as long as
-// the job runs. When the trigger succeeded but the wait fails, the error says so; the
-// job may still complete.
+// hcloud.WithMaxDelay (default 30 s); the other options apply to each request. The
+// wait ends with ctx: give ctx a deadline, or BackupLogs waits as long as the job
+// runs. When the trigger succeeded but the wait fails, the error says so and, once the
+// job was identified, names its ID and JobID; the job may still complete, and
+// WaitForLogBackup with that JobID waits for it again.
 //
 // API: POST /v1.0/{project_id}/clusters/{cluster_id}/logs/collect, then
 // GET /v1.0/{project_id}/clusters/{cluster_id}/logs/records
@@ -80,7 +95,13 @@ func (c *Client) BackupLogs(ctx context.Context, req *CreateLogBackupRequest, op
 
 	cutoff := clock.Now().Add(-ClockSkewAllowance)
 	before := make(map[string]bool)
-	if err := c.scanManualJobs(ctx, req.ClusterID, cutoff, opts, func(b LogBackup) { before[logBackupKey(b)] = true }); err != nil {
+	err := c.scanJobs(ctx, req.ClusterID, cutoff, opts, func(_ int, b LogBackup) bool {
+		if b.JobType == JobTypeManual && !b.CreatedAt.Before(cutoff) {
+			before[logBackupKey(b)] = true
+		}
+		return true
+	})
+	if err != nil {
 		if errors.Is(err, ErrInvalidRequest) {
 			return nil, err
 		}
@@ -89,74 +110,273 @@ func (c *Client) BackupLogs(ctx context.Context, req *CreateLogBackupRequest, op
 	if _, err := c.CreateLogBackup(ctx, req, opts...); err != nil {
 		return nil, err
 	}
+	triggered := clock.Now()
 
+	t := &jobTracker{c: c, clusterID: req.ClusterID, since: cutoff, opts: opts}
+	identify := func(ctx context.Context) (*LogBackup, int, error) {
+		var best LogBackup
+		bestPos := 0
+		err := c.scanJobs(ctx, req.ClusterID, cutoff, opts, func(pos int, b LogBackup) bool {
+			if b.JobType != JobTypeManual || b.CreatedAt.Before(cutoff) || before[logBackupKey(b)] {
+				return true
+			}
+			if bestPos == 0 || newJobBetter(b, best) {
+				best, bestPos = b, pos
+			}
+			// At most one job runs at a time: a RUNNING candidate is the one.
+			return best.Status != LogBackupRunning
+		})
+		if err != nil || bestPos == 0 {
+			return nil, 0, err
+		}
+		return &best, bestPos, nil
+	}
 	var job *LogBackup
 	check := func(ctx context.Context) (bool, error) {
-		var newest *LogBackup
-		err := c.scanManualJobs(ctx, req.ClusterID, cutoff, opts, func(b LogBackup) {
-			key := logBackupKey(b)
-			switch {
-			case before[key]:
-			case job != nil && key == logBackupKey(*job):
-				newest = &b
-			case job == nil && (newest == nil || b.CreatedAt.After(newest.CreatedAt)):
-				newest = &b
-			}
-		})
+		got, err := t.find(ctx, identify)
 		if err != nil {
 			return false, err
 		}
-		if newest == nil {
-			return false, nil
+		if got == nil {
+			if clock.Now().Sub(triggered) <= GracePeriod {
+				return false, nil
+			}
+			if job == nil {
+				return false, fmt.Errorf("css: %s: backup started at %s, but no new manual job of cluster %s was listed within %v: %w",
+					op, triggered.UTC().Format(time.RFC3339), req.ClusterID, GracePeriod, ErrJobNotListed)
+			}
+			return false, fmt.Errorf("css: %s: backup started as job %s (job id %s) of cluster %s, which is no longer listed: %w",
+				op, job.ID, job.JobID, req.ClusterID, ErrJobNotListed)
 		}
-		job = newest
-		switch job.Status {
-		case LogBackupSucceeded:
-			return true, nil
-		case LogBackupFailed:
-			return true, &JobFailedError{Job: *job, Message: job.FailedMessage}
+		job = got
+		return finished(job)
+	}
+	err = wait.Poll(ctx, wo, check)
+	var failed *JobFailedError
+	switch {
+	case err == nil:
+		return job, nil
+	case errors.As(err, &failed), errors.Is(err, ErrJobNotListed):
+		return nil, err
+	case job == nil:
+		return nil, fmt.Errorf("css: %s: backup started, but its job was not listed yet: %w", op, err)
+	default:
+		return nil, fmt.Errorf("css: %s: backup started as job %s (job id %s, %s when last listed), waiting for it: %w", op, job.ID, job.JobID, job.Status, err)
+	}
+}
+
+// newJobBetter reports whether a is a likelier new job than b: a RUNNING job over a
+// finished one, then the newer one.
+func newJobBetter(a, b LogBackup) bool {
+	if ar, br := a.Status == LogBackupRunning, b.Status == LogBackupRunning; ar != br {
+		return ar
+	}
+	return a.CreatedAt.After(b.CreatedAt)
+}
+
+// finished is a waiter's verdict on the job as listed: done on SUCCESS, a
+// *JobFailedError on FAIL, not done otherwise.
+func finished(job *LogBackup) (bool, error) {
+	switch job.Status {
+	case LogBackupSucceeded:
+		return true, nil
+	case LogBackupFailed:
+		return true, &JobFailedError{Job: *job, Message: job.FailedMessage}
+	}
+	return false, nil
+}
+
+// WaitForLogBackupRequest names the log backup job WaitForLogBackup waits for.
+type WaitForLogBackupRequest struct {
+	// ClusterID is the cluster that runs the job.
+	ClusterID string
+	// JobID is the job's LogBackup.JobID, 32 hex digits such as
+	// "2c9080df7c171342017c5e0884f8011c". A job record has two IDs: LogBackup.ID, a UUID
+	// that identifies the record, and LogBackup.JobID, the ID of the job that created
+	// it; this is the second one, and a UUID here is refused before anything is sent.
+	JobID string
+}
+
+// WaitForLogBackup waits until an existing log backup job ends: a job started by
+// CreateLogBackup elsewhere, an Auto job of the backup policy, or a job whose
+// BackupLogs wait was cut short. It finds the job by req.JobID in the cluster's job
+// list, in any order and on any page, and returns it on SUCCESS (at once if it is
+// already over) and a *JobFailedError on FAIL. While the job is not listed it keeps
+// polling for GracePeriod after the call, then returns an error wrapping
+// ErrJobNotListed.
+//
+// Polls start hcloud.WithMinDelay apart (default 2 s) and double up to
+// hcloud.WithMaxDelay (default 30 s); the other options apply to each request. The
+// wait ends with ctx: give ctx a deadline, or WaitForLogBackup waits as long as the
+// job runs.
+//
+// API: GET /v1.0/{project_id}/clusters/{cluster_id}/logs/records
+func (c *Client) WaitForLogBackup(ctx context.Context, req *WaitForLogBackupRequest, opts ...Option) (*LogBackup, error) {
+	const op = "WaitForLogBackup"
+	if req == nil {
+		return nil, c.errNilRequest(op)
+	}
+	o := c.c.Op(op)
+	if err := o.Required("ClusterID", req.ClusterID); err != nil {
+		return nil, err
+	}
+	if err := o.Required("JobID", req.JobID); err != nil {
+		return nil, err
+	}
+	if looksLikeUUID(req.JobID) {
+		return nil, o.Invalid("JobID", "%q has the form of a record ID (LogBackup.ID); pass the job's LogBackup.JobID", req.JobID)
+	}
+	set := hcloud.Apply(opts)
+	clock := c.c.Clock()
+	wo := wait.Options{MinDelay: set.MinDelay, MaxDelay: set.MaxDelay, Clock: clock}
+	if err := wo.Validate(); err != nil {
+		return nil, o.Invalid("option", "%v", err)
+	}
+
+	started := clock.Now()
+	t := &jobTracker{c: c, clusterID: req.ClusterID, opts: opts}
+	identify := func(ctx context.Context) (*LogBackup, int, error) {
+		var job *LogBackup
+		at := 0
+		err := c.scanJobs(ctx, req.ClusterID, time.Time{}, opts, func(pos int, b LogBackup) bool {
+			if b.JobID != req.JobID {
+				return true
+			}
+			job, at = &b, pos
+			return false
+		})
+		return job, at, err
+	}
+	var job *LogBackup
+	check := func(ctx context.Context) (bool, error) {
+		got, err := t.find(ctx, identify)
+		if err != nil {
+			return false, err
 		}
-		return false, nil
+		if got == nil {
+			if clock.Now().Sub(started) <= GracePeriod {
+				return false, nil
+			}
+			return false, fmt.Errorf("css: %s: job id %s of cluster %s was not listed within %v: %w",
+				op, req.JobID, req.ClusterID, GracePeriod, ErrJobNotListed)
+		}
+		job = got
+		return finished(job)
 	}
 	err := wait.Poll(ctx, wo, check)
 	var failed *JobFailedError
 	switch {
 	case err == nil:
 		return job, nil
-	case errors.As(err, &failed):
+	case errors.As(err, &failed), errors.Is(err, ErrJobNotListed):
 		return nil, err
 	case job == nil:
-		return nil, fmt.Errorf("css: %s: backup started, but its job was not listed yet: %w", op, err)
+		return nil, fmt.Errorf("css: %s: job id %s of cluster %s not listed yet: %w", op, req.JobID, req.ClusterID, err)
 	default:
-		return nil, fmt.Errorf("css: %s: backup started as job %s (%s when last listed), waiting for it: %w", op, job.ID, job.Status, err)
+		return nil, fmt.Errorf("css: %s: waiting for job id %s of cluster %s (%s when last listed): %w", op, req.JobID, req.ClusterID, job.Status, err)
 	}
 }
 
-// scanManualJobs calls fn for every Manual job of the cluster stamped at or after
-// cutoff, reading the list newest first until a page reaches older jobs, a short page,
-// or backupScanMaxPages pages.
-func (c *Client) scanManualJobs(ctx context.Context, clusterID string, cutoff time.Time, opts []Option, fn func(LogBackup)) error {
-	req := &ListLogBackupsRequest{ClusterID: clusterID}
-	offset := 1
-	for range backupScanMaxPages {
-		resp, _, err := c.listPage(ctx, "ListLogBackups", req, offset, backupScanPageSize, opts)
+// looksLikeUUID reports whether s has the 8-4-4-4-12 form of a job record's ID.
+func looksLikeUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, r := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if r != '-' {
+				return false
+			}
+		default:
+			if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// jobTracker finds one job of a cluster's list on each poll of a waiter: by a scan of
+// the whole list until it is identified, then on the page around its last position,
+// falling back to a scan of the list when it moved out of that page.
+type jobTracker struct {
+	c         *Client
+	clusterID string
+	// since bounds the scans of a list sorted newest first (see scanJobs); the zero
+	// time reads the whole list.
+	since time.Time
+	opts  []Option
+	// key identifies the job once found (logBackupKey); pos is its last 1-based
+	// position in the list.
+	key string
+	pos int
+}
+
+// find returns the job as listed now, or nil when it is not listed. Until the job is
+// identified, identify scans the list for it and returns it with its position.
+func (t *jobTracker) find(ctx context.Context, identify func(context.Context) (*LogBackup, int, error)) (*LogBackup, error) {
+	if t.key == "" {
+		job, pos, err := identify(ctx)
+		if err != nil || job == nil {
+			return nil, err
+		}
+		t.key, t.pos = logBackupKey(*job), pos
+		return job, nil
+	}
+	// Jobs listed ahead of it may have come or gone: read a page centred on it.
+	offset := max(1, t.pos-backupScanPageSize/2)
+	resp, err := t.c.ListLogBackups(ctx, &ListLogBackupsRequest{ClusterID: t.clusterID, Offset: offset, Limit: backupScanPageSize}, t.opts...)
+	if err != nil {
+		return nil, err
+	}
+	for i, b := range resp.Records {
+		if logBackupKey(b) == t.key {
+			t.pos = offset + i
+			return &b, nil
+		}
+	}
+	var job *LogBackup
+	err = t.c.scanJobs(ctx, t.clusterID, t.since, t.opts, func(pos int, b LogBackup) bool {
+		if logBackupKey(b) != t.key {
+			return true
+		}
+		job, t.pos = &b, pos
+		return false
+	})
+	return job, err
+}
+
+// scanJobs calls visit with every job of the cluster and its 1-based position, in list
+// order, until visit returns false or the list ends. While the jobs read so far are
+// sorted newest first (no job newer than the one before it, and at least one older),
+// it also stops after the first job stamped before since: the jobs after it are older
+// still.
+func (c *Client) scanJobs(ctx context.Context, clusterID string, since time.Time, opts []Option, visit func(pos int, b LogBackup) bool) error {
+	req := &ListLogBackupsRequest{ClusterID: clusterID, Limit: backupScanPageSize}
+	pos := 0
+	newestFirst, descending := true, false
+	var prev time.Time
+	for b, err := range c.LogBackups(ctx, req, opts...) {
 		if err != nil {
 			return err
 		}
-		older := false
-		for _, b := range resp.Records {
-			if b.CreatedAt.Before(cutoff) {
-				older = true
-				continue
-			}
-			if b.JobType == JobTypeManual {
-				fn(b)
+		pos++
+		if pos > 1 {
+			switch {
+			case b.CreatedAt.After(prev):
+				newestFirst = false
+			case b.CreatedAt.Before(prev):
+				descending = true
 			}
 		}
-		if older || len(resp.Records) < backupScanPageSize {
+		prev = b.CreatedAt
+		if !visit(pos, b) {
 			return nil
 		}
-		offset += len(resp.Records)
+		if newestFirst && descending && b.CreatedAt.Before(since) {
+			return nil
+		}
 	}
 	return nil
 }

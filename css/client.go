@@ -7,9 +7,10 @@
 //	func (c *Client) Op(ctx context.Context, req *OpRequest, opts ...Option) (*OpResponse, error)
 //
 // Requests are validated before anything is sent; replies that are not 2xx come back as
-// *APIError. LogBackups pages through the job list lazily, and BackupLogs triggers a
-// backup and waits for the job it created. The package csstest next to this one is an
-// in-memory fake of the service for tests and examples.
+// *APIError. LogBackups pages through the job list lazily, BackupLogs triggers a backup
+// and waits for the job it created, and WaitForLogBackup waits for an existing job by
+// its JobID. The package csstest next to this one is an in-memory fake of the service
+// for tests and examples.
 package css
 
 import (

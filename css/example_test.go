@@ -85,3 +85,30 @@ func ExampleClient_LogBackups() {
 	// Output:
 	// failed jobs: 25
 }
+
+// Wait for a job that something else started, here the daily automatic backup, by its
+// JobID (not its record ID, the UUID in LogBackup.ID).
+func ExampleClient_WaitForLogBackup() {
+	const clusterID = "4213d908-f5dc-4633-8401-cfd7175fca0c"
+	srv := csstest.NewServer()
+	defer srv.Close()
+	srv.AddCluster(clusterID)
+	auto, err := srv.AddLogBackup(clusterID, css.LogBackup{JobType: css.JobTypeAuto})
+	if err != nil {
+		log.Fatal(err)
+	}
+	client, err := css.New(srv.Config())
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	job, err := client.WaitForLogBackup(ctx, &css.WaitForLogBackupRequest{ClusterID: clusterID, JobID: auto.JobID})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(job.JobType, job.Status)
+	// Output:
+	// Auto SUCCESS
+}

@@ -27,7 +27,8 @@ type LogBackup struct {
 	ID string
 	// ClusterID is the cluster whose logs were backed up.
 	ClusterID string
-	// JobID is the ID of the job that created the record (32 hex digits).
+	// JobID is the ID of the job that created the record (32 hex digits); it is what
+	// WaitForLogBackup takes.
 	JobID string
 	// CreatedAt is when the job started.
 	CreatedAt time.Time

@@ -2,6 +2,11 @@
 // OBS and waits for the job: it makes sure log backup is enabled, starts a backup,
 // prints the finished job, then lists the cluster's last 10 log backup jobs.
 //
+// A job has two IDs, and the program prints both: the record ID (LogBackup.ID, a UUID,
+// the ID column of the table) identifies the job's record in the list; the job ID
+// (LogBackup.JobID, 32 hex digits) is the one css.WaitForLogBackup takes to wait for a
+// job again, for example after -timeout cut a wait short.
+//
 // With no access key in the environment it runs against the built-in fake CSS
 // service, seeded with a demo cluster, so it works without a cloud account:
 //
@@ -69,7 +74,8 @@ Backs up the logs of a CSS cluster to OBS and waits for the job to finish:
      (that needs -bucket and -agency);
   2. starts a log backup and polls the job list until the new job succeeds or fails;
   3. prints the finished job and a table of the cluster's last 10 log backup jobs.
-Times are printed in UTC.
+Times are printed in UTC. A job has two IDs: the record ID (a UUID, the ID column)
+and the job ID (32 hex digits), which css.WaitForLogBackup takes.
 
 Environment:
   HUAWEICLOUD_SDK_AK              access key (AK)
@@ -194,12 +200,13 @@ func backup(ctx context.Context, client *css.Client, o options, w io.Writer, wai
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "Log backup job %s succeeded in %s.\n", job.ID, duration(*job))
+	fmt.Fprintf(w, "The log backup job succeeded in %s.\n", duration(*job))
 	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
+	fmt.Fprintf(tw, "  Record ID:\t%s\n", job.ID)
+	fmt.Fprintf(tw, "  Job ID:\t%s\n", job.JobID)
 	fmt.Fprintf(tw, "  Created:\t%s\n", stamp(job.CreatedAt))
 	fmt.Fprintf(tw, "  Finished:\t%s\n", stamp(job.FinishedAt))
 	fmt.Fprintf(tw, "  Log path:\t%s\n", job.LogPath)
-	fmt.Fprintf(tw, "  Job ID:\t%s\n", job.JobID)
 	if err := tw.Flush(); err != nil {
 		return err
 	}
@@ -284,7 +291,8 @@ func report(w io.Writer, err error) {
 		fmt.Fprintf(w, "  message:    %s\n", strings.TrimSpace(apiErr.Message))
 		fmt.Fprintf(w, "  request ID: %s\n", apiErr.RequestID)
 	case errors.Is(err, context.DeadlineExceeded):
-		fmt.Fprintf(w, "css-log-backup: %v\n  (raise -timeout to wait longer; the job may still finish)\n", err)
+		fmt.Fprintf(w, "css-log-backup: %v\n  (raise -timeout to wait longer; the job may still finish,\n"+
+			"  and css.WaitForLogBackup with the job id above waits for it again)\n", err)
 	default:
 		fmt.Fprintf(w, "css-log-backup: %v\n", err)
 	}

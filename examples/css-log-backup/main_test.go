@@ -40,9 +40,11 @@ func TestRunAgainstBuiltInFake(t *testing.T) {
 	assert.Regexp(t, `^No HUAWEICLOUD_SDK_AK in the environment: running against the built-in fake CSS service at http://127\.0\.0\.1:\d+\.$`, lines[0])
 	assert.Equal(t, 1, strings.Count(out, "built-in fake"), "one line says it runs against the fake")
 	assert.Contains(t, out, "Log backup of cluster "+demoCluster+" is enabled (bucket css-backup-")
-	assert.Regexp(t, `Log backup job [0-9a-f-]{36} succeeded in 1\.5s\.`, out)
-	assert.Regexp(t, `(?m)^  Created:  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$`, out)
-	assert.Regexp(t, `(?m)^  Log path: css-backup-\d+/css/log$`, out)
+	assert.Contains(t, out, "The log backup job succeeded in 1.5s.\n")
+	assert.Regexp(t, `(?m)^  Record ID: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`, out)
+	assert.Regexp(t, `(?m)^  Job ID:    [0-9a-f]{32}$`, out)
+	assert.Regexp(t, `(?m)^  Created:   \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$`, out)
+	assert.Regexp(t, `(?m)^  Log path:  css-backup-\d+/css/log$`, out)
 	assert.Contains(t, out, "Last 10 log backup jobs (of 13):")
 
 	table := out[strings.Index(out, "CREATED (UTC)"):]
@@ -175,4 +177,6 @@ func TestReportTimeout(t *testing.T) {
 	report(&errOut, err)
 	assert.Contains(t, errOut.String(), "context deadline exceeded")
 	assert.Contains(t, errOut.String(), "raise -timeout to wait longer")
+	assert.Regexp(t, `job id [0-9a-f]{32}, RUNNING when last listed`, errOut.String(), "the job id to wait for again")
+	assert.Contains(t, errOut.String(), "css.WaitForLogBackup with the job id above")
 }
