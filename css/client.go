@@ -15,6 +15,7 @@ package css
 import (
 	"context"
 	"net/url"
+	"sync/atomic"
 
 	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
 
@@ -25,6 +26,9 @@ import (
 // use; create it once and share it.
 type Client struct {
 	c *core.Client
+	// useStart is set once a listing found that the service honours the position
+	// parameter start rather than offset.
+	useStart atomic.Bool
 }
 
 // New returns a Client for cfg, or an error naming the first problem with cfg (no

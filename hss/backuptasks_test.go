@@ -21,14 +21,14 @@ func TestListBackupTasksFixtures(t *testing.T) {
 		fixture string
 		req     *ListBackupTasksRequest
 		query   string
-		total   int
+		total   *int
 		tasks   []BackupTask
 	}{{
 		name:    "documented example with updated_at",
 		fixture: "listbackuptasks_documented.json",
 		req:     &ListBackupTasksRequest{},
 		query:   "limit=10&offset=0",
-		total:   1,
+		total:   ptr(1),
 		tasks: []BackupTask{{
 			HostID: "c882e0-c4c1-4e89-b99a-f632", HostName: "ecs-test", BackupName: "autobk_9",
 			Progress: 100, Status: TaskStatusSuccess,
@@ -40,7 +40,7 @@ func TestListBackupTasksFixtures(t *testing.T) {
 		req: &ListBackupTasksRequest{EnterpriseProjectID: "all_granted_eps", Status: TaskStatusFailed,
 			ResourceName: "ecs web 01", LastDays: 30, Offset: 20, Limit: 200},
 		query: "enterprise_project_id=all_granted_eps&last_days=30&limit=200&offset=20&resource_name=ecs%20web%2001&status=failed",
-		total: 23,
+		total: ptr(23),
 		tasks: []BackupTask{{
 			HostID: "5a1f0a3e-4c8e-4a55-9d0f-0e2b7c9d1a11", HostName: "ecs-web-01", BackupName: "autobk_12",
 			Progress: 35, Status: TaskStatusFailed,
@@ -58,6 +58,7 @@ func TestListBackupTasksFixtures(t *testing.T) {
 		fixture: "listbackuptasks_empty.json",
 		req:     &ListBackupTasksRequest{Limit: 10, Offset: 0},
 		query:   "limit=10&offset=0",
+		total:   ptr(0),
 		tasks:   []BackupTask{},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -77,6 +78,7 @@ func TestListBackupTasksFixtures(t *testing.T) {
 			assert.NoError(t, r.verifyErr, "signature")
 			assert.Equal(t, orig, *tc.req, "request not mutated")
 			assert.Equal(t, tc.total, resp.Total)
+			assert.Equal(t, tc.req.Offset+len(tc.tasks), resp.NextOffset)
 			assert.Equal(t, 200, resp.StatusCode)
 			assert.Equal(t, "req-1", resp.RequestID)
 			require.Len(t, resp.Tasks, len(tc.tasks))
@@ -263,6 +265,10 @@ func TestBackupTasksPages(t *testing.T) {
 			var want []string
 			for off := 0; off < 2345; off += 100 {
 				want = append(want, "limit=100&offset="+strconv.Itoa(off)+"&status=success")
+			}
+			if !withTotal {
+				// Without a total, the short page is not the end: an empty page is.
+				want = append(want, "limit=100&offset=2345&status=success")
 			}
 			assert.Equal(t, want, queries(m), "24 pages, the last one short")
 			assert.Equal(t, ListBackupTasksRequest{Limit: 100, Status: TaskStatusSuccess}, *req, "request not mutated")
