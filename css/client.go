@@ -7,8 +7,9 @@
 //	func (c *Client) Op(ctx context.Context, req *OpRequest, opts ...Option) (*OpResponse, error)
 //
 // Requests are validated before anything is sent; replies that are not 2xx come back as
-// *APIError. LogBackups pages through the job list lazily, and BackupLogs triggers a
-// backup and waits for the job it created. The package csstest next to this one is an
+// *APIError. LogBackups pages through the job list lazily (LogBackupPages page by page,
+// with the position to resume from), and BackupLogs triggers a backup and waits for
+// the job it created. The package csstest next to this one is an
 // in-memory fake of the service for tests and examples.
 package css
 
