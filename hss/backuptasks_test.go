@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -414,4 +415,24 @@ func TestBackupTasksCancelledContext(t *testing.T) {
 	assert.Equal(t, 10, n)
 	assert.ErrorIs(t, last, context.Canceled)
 	assert.Len(t, m.requests(), 1)
+}
+
+// TestBackupTasksZeroTotal checks that a total_num of 0 sent with tasks is taken as
+// unknown, as Terraform's HSS paging takes it: the iteration goes on to an empty page.
+func TestBackupTasksZeroTotal(t *testing.T) {
+	t.Parallel()
+	pages := taskPages(250, false, false)
+	c, m := newMock(t, nil, func(n int, req *http.Request) *http.Response {
+		b, err := io.ReadAll(pages(n, req).Body)
+		require.NoError(t, err)
+		return reply(200, `{"total_num":0,`+string(b[1:]))
+	})
+	n := 0
+	for task, err := range c.BackupTasks(context.Background(), &ListBackupTasksRequest{Limit: 100}) {
+		require.NoError(t, err)
+		require.Equal(t, fmt.Sprintf("host-%04d", n), task.HostID)
+		n++
+	}
+	assert.Equal(t, 250, n)
+	assert.Equal(t, []string{"limit=100&offset=0", "limit=100&offset=100", "limit=100&offset=200", "limit=100&offset=250"}, queries(m))
 }
