@@ -30,6 +30,9 @@ type Client struct {
 	// useStart is set once a listing found that the service honours the position
 	// parameter start rather than offset.
 	useStart atomic.Bool
+	// positionChecked is set once a listing saw the service honour the parameter in
+	// useStart; until then a listing that starts past the first job checks it.
+	positionChecked atomic.Bool
 }
 
 // New returns a Client for cfg, or an error naming the first problem with cfg (no

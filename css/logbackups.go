@@ -272,7 +272,10 @@ func (c *Client) listPageWith(ctx context.Context, op string, req *ListLogBackup
 // The documentation and the official SDKs send the position as offset; Huawei's
 // Terraform provider sends it as start. When a page repeats the page before it, the
 // page is asked for once more with the other parameter, and the Client keeps to the
-// one that worked for its later calls. A service that honours neither yields an error
+// one that worked for its later calls. Until the Client has seen its parameter
+// honoured, an iteration that starts past the first job (a resumed one) also reads
+// the first job once, so that a service ignoring the parameter cannot pass the head of
+// the list off as the page asked for. A service that honours neither yields an error
 // wrapping ErrPaginationStalled. A service that refuses an offset above MaxOffset
 // (400) yields an error wrapping ErrOffsetCeiling after every job before it.
 //
@@ -335,26 +338,67 @@ func (c *Client) logBackupPager(op string, r *ListLogBackupsRequest, opts []Opti
 	}
 	// used is the parameter the last Fetch sent: Fetch sends the one the client has
 	// settled on; Refetch, after a repeated page, the other one, which the client keeps
-	// when it brought a new page.
+	// when it brought a new page. A third fetch means the second page was new: the
+	// parameter is honoured.
 	var used string
+	fetches := 0
 	return page.Pager[*ListLogBackupsResponse, LogBackup]{
 		Base:  1,
 		Start: max(r.Offset, 1),
 		Limit: limit,
 		Fetch: func(ctx context.Context, offset, limit int) (*ListLogBackupsResponse, error) {
+			if fetches++; fetches >= 3 {
+				c.positionChecked.Store(true)
+			}
 			used = c.positionParam()
-			return c.listPageWith(ctx, op, r, offset, limit, used, opts)
+			resp, err := c.listPageWith(ctx, op, r, offset, limit, used, opts)
+			if err != nil || fetches > 1 || offset == 1 || len(resp.Records) == 0 || c.positionChecked.Load() {
+				return resp, err
+			}
+			return c.checkPosition(ctx, op, r, resp, offset, limit, &used, opts)
 		},
 		Refetch: func(ctx context.Context, offset, limit int) (*ListLogBackupsResponse, func(), error) {
 			param := otherParam(used)
 			resp, err := c.listPageWith(ctx, op, r, offset, limit, param, opts)
-			return resp, func() { c.useStart.Store(param == paramStart) }, err
+			keep := func() {
+				c.useStart.Store(param == paramStart)
+				c.positionChecked.Store(true)
+			}
+			return resp, keep, err
 		},
 		Records: func(p *ListLogBackupsResponse) []LogBackup { return p.Records },
 		Total:   func(p *ListLogBackupsResponse) *int { return p.Total },
 		Key:     logBackupKey,
 		Prefix:  "css: " + op,
 	}
+}
+
+// checkPosition makes sure that resp, the first page of a walk that starts past the
+// first job (at offset, sent in *used), is not the head of the list served by a
+// service that ignores *used: it compares resp with the first job. When they match, it
+// asks for the page again with the other parameter, keeps that one for the client when
+// it works, and returns an error wrapping ErrPaginationStalled when neither does.
+func (c *Client) checkPosition(ctx context.Context, op string, r *ListLogBackupsRequest, resp *ListLogBackupsResponse, offset, limit int, used *string, opts []Option) (*ListLogBackupsResponse, error) {
+	head, err := c.listPageWith(ctx, op, r, 1, 1, *used, opts)
+	if err != nil {
+		return nil, err
+	}
+	if len(head.Records) == 0 || logBackupKey(head.Records[0]) != logBackupKey(resp.Records[0]) {
+		c.positionChecked.Store(true)
+		return resp, nil
+	}
+	param := otherParam(*used)
+	again, err := c.listPageWith(ctx, op, r, offset, limit, param, opts)
+	if err != nil {
+		return nil, err
+	}
+	if len(again.Records) > 0 && logBackupKey(again.Records[0]) == logBackupKey(head.Records[0]) {
+		return nil, fmt.Errorf("css: %s: %w (offset %d: the service honours neither offset nor start)", op, ErrPaginationStalled, offset)
+	}
+	c.useStart.Store(param == paramStart)
+	c.positionChecked.Store(true)
+	*used = param
+	return again, nil
 }
 
 // logBackupKey identifies a job for stall detection; records without an ID fall back

@@ -108,3 +108,34 @@ func TestListLogBackupsTotal(t *testing.T) {
 }
 
 func ptr(v int) *int { return &v }
+
+// TestLogBackupPagesResumeOnStartOnlyService resumes at an offset with a new client
+// against a service that honours only start: the first page must not be the head of
+// the list in disguise, and no job may be skipped or repeated.
+func TestLogBackupPagesResumeOnStartOnlyService(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		position csstest.PositionParam
+		requests int
+	}{
+		// Page at 101 (ignored: the head), the head itself to compare, page at 101 with
+		// start, then 201.
+		{"start only", csstest.PositionStart, 4},
+		// Page at 101, the head to compare, then 201.
+		{"offset only", csstest.PositionOffset, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv, client, _ := setup(t, csstest.WithPositionParam(tc.position))
+			require.NoError(t, srv.AddLogBackups(clusterA, 250))
+			var got []string
+			for page, err := range client.LogBackupPages(context.Background(), &css.ListLogBackupsRequest{ClusterID: clusterA, Offset: 101, Limit: 100}) {
+				require.NoError(t, err)
+				got = append(got, ids(page.Records)...)
+			}
+			assert.Equal(t, ids(srv.LogBackups(clusterA))[100:], got)
+			assert.Equal(t, tc.requests, srv.Requests(csstest.RouteListLogBackups))
+		})
+	}
+}
