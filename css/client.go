@@ -7,15 +7,16 @@
 //	func (c *Client) Op(ctx context.Context, req *OpRequest, opts ...Option) (*OpResponse, error)
 //
 // Requests are validated before anything is sent; replies that are not 2xx come back as
-// *APIError. LogBackups pages through the job list lazily, BackupLogs triggers a backup
-// and waits for the job it created, and WaitForLogBackup waits for an existing job by
-// its JobID. The package csstest next to this one is an in-memory fake of the service
-// for tests and examples.
+// *APIError. LogBackups pages through the job list lazily (LogBackupPages page by page,
+// with the position to resume from), BackupLogs triggers a backup and waits for the job
+// it created, and WaitForLogBackup waits for an existing job by its JobID. The package
+// csstest next to this one is an in-memory fake of the service for tests and examples.
 package css
 
 import (
 	"context"
 	"net/url"
+	"sync/atomic"
 
 	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
 
@@ -26,6 +27,12 @@ import (
 // use; create it once and share it.
 type Client struct {
 	c *core.Client
+	// useStart is set once a listing found that the service honours the position
+	// parameter start rather than offset.
+	useStart atomic.Bool
+	// positionChecked is set once a listing saw the service honour the parameter in
+	// useStart; until then a listing that starts past the first job checks it.
+	positionChecked atomic.Bool
 }
 
 // New returns a Client for cfg, or an error naming the first problem with cfg (no

@@ -137,3 +137,6 @@ func fixture(t *testing.T, name string) string {
 
 // ms is a Unix millisecond time in UTC.
 func ms(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+// ptr returns a pointer to v.
+func ptr(v int) *int { return &v }

@@ -84,7 +84,7 @@ func TestListLogBackups(t *testing.T) {
 		req     css.ListLogBackupsRequest
 		query   string
 		want    []css.LogBackup
-		total   int
+		total   *int
 	}{
 		{
 			name: "documented example, numeric createAt, finishedAt and totalSize absent", fixture: "ListLogBackups_example.json",
@@ -94,7 +94,7 @@ func TestListLogBackups(t *testing.T) {
 		{
 			name: "SDK form, string createAt and null finishedAt", fixture: "ListLogBackups_string_createat.json",
 			req: css.ListLogBackupsRequest{ClusterID: testCluster, Offset: 1, Limit: 1}, query: "limit=1&offset=1",
-			want: []css.LogBackup{running}, total: 1,
+			want: []css.LogBackup{running}, total: ptr(1),
 		},
 		{
 			name: "null finishedAt and failedMsg", fixture: "ListLogBackups_null_finishedat.json",
@@ -116,7 +116,7 @@ func TestListLogBackups(t *testing.T) {
 					Status: css.LogBackupSucceeded, JobType: css.JobTypeManual,
 				},
 			},
-			total: 57,
+			total: ptr(57),
 		},
 		{
 			name: "unknown status and job type kept, RFC 3339 createAt", fixture: "ListLogBackups_unknown_enums.json",
@@ -126,7 +126,7 @@ func TestListLogBackups(t *testing.T) {
 				CreatedAt: time.Date(2022, 6, 24, 3, 53, 57, 0, time.UTC), FinishedAt: ms(1656042899000),
 				LogPath: "css-backup-1610678043608/css/log", Status: "CANCELLED", JobType: "Scheduled",
 			}},
-			total: 1,
+			total: ptr(1),
 		},
 		{
 			name: "empty object", fixture: "ListLogBackups_empty.json",
@@ -142,7 +142,8 @@ func TestListLogBackups(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tc.req, req, "request not modified")
 			assert.Equal(t, tc.want, resp.Records)
-			assert.Equal(t, tc.total, resp.TotalSize)
+			assert.Equal(t, tc.total, resp.Total)
+			assert.Equal(t, max(tc.req.Offset, 1)+len(tc.want), resp.NextOffset)
 			assert.Equal(t, http.StatusOK, resp.StatusCode)
 			assert.Equal(t, "req-OK", resp.RequestID)
 
@@ -196,8 +197,8 @@ func TestListLogBackupsErrors(t *testing.T) {
 }
 
 // pages answers the job list from n records "job-0".."job-(n-1)" at the request's
-// offset and limit, optionally reporting totalSize, ignoring the offset, or failing
-// the call numbered failAt (1-based).
+// offset (or start) and limit, optionally reporting totalSize, ignoring the position,
+// or failing the call numbered failAt (1-based).
 type pages struct {
 	n            int
 	withTotal    bool
@@ -211,8 +212,9 @@ func (p pages) handler(t *testing.T) handler {
 			return reply(http.StatusNotFound, `{"error_code":"CSS.0004","error_msg":"The cluster does not exist."}`)
 		}
 		q := req.URL.Query()
-		offset, err := strconv.Atoi(q.Get("offset"))
-		require.NoError(t, err)
+		pos := q.Get("offset") + q.Get("start")
+		offset, err := strconv.Atoi(pos)
+		require.NoError(t, err, "exactly one of offset and start: %s", req.URL.RawQuery)
 		limit, err := strconv.Atoi(q.Get("limit"))
 		require.NoError(t, err)
 		if p.ignoreOffset {
@@ -258,11 +260,12 @@ func TestLogBackupsPages(t *testing.T) {
 		first    string // query of the first request
 	}{
 		{"2,345 records in pages of 100 with totalSize", pages{n: 2345, withTotal: true}, css.ListLogBackupsRequest{Limit: 100}, 2345, 24, "limit=100&offset=1"},
-		{"2,345 records in pages of 100, short last page", pages{n: 2345}, css.ListLogBackupsRequest{Limit: 100}, 2345, 24, "limit=100&offset=1"},
+		{"2,345 records in pages of 100 without total: the short last page is not the end", pages{n: 2345}, css.ListLogBackupsRequest{Limit: 100}, 2345, 25, "limit=100&offset=1"},
 		{"2,300 records, total stops before an empty page", pages{n: 2300, withTotal: true}, css.ListLogBackupsRequest{Limit: 100}, 2300, 23, "limit=100&offset=1"},
 		{"2,300 records without total end on an empty page", pages{n: 2300}, css.ListLogBackupsRequest{Limit: 100}, 2300, 24, "limit=100&offset=1"},
 		{"unset Limit pages by 1000", pages{n: 2345, withTotal: true}, css.ListLogBackupsRequest{}, 2345, 3, "limit=1000&offset=1"},
-		{"Offset starts later, total counted from it", pages{n: 250, withTotal: true}, css.ListLogBackupsRequest{Offset: 101, Limit: 50, Status: css.StatusFilterNotFailed}, 150, 3, "limit=50&offset=101&status=NOT_FAIL"},
+		// Plus one request for the first job, to check that offset is honoured.
+		{"Offset starts later, total counted from it", pages{n: 250, withTotal: true}, css.ListLogBackupsRequest{Offset: 101, Limit: 50, Status: css.StatusFilterNotFailed}, 150, 4, "limit=50&offset=101&status=NOT_FAIL"},
 		{"no records", pages{n: 0, withTotal: true}, css.ListLogBackupsRequest{Limit: 100}, 0, 1, "limit=100&offset=1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -299,7 +302,10 @@ func TestLogBackupsStallsOnIgnoredOffset(t *testing.T) {
 	require.Len(t, errs, 1)
 	assert.ErrorIs(t, errs[0], css.ErrPaginationStalled)
 	assert.ErrorContains(t, errs[0], "css: ListLogBackups")
-	assert.Len(t, m.requests(), 2)
+	reqs := m.requests()
+	require.Len(t, reqs, 3)
+	assert.Equal(t, []string{"limit=100&offset=1", "limit=100&offset=101", "limit=100&start=101"},
+		[]string{reqs[0].Query, reqs[1].Query, reqs[2].Query}, "the repeated page is asked for again with start")
 }
 
 func TestLogBackupsErrorOnPage3(t *testing.T) {

@@ -51,9 +51,11 @@ type ListAuditLogRecordsRequest struct {
 type ListAuditLogRecordsResponse struct {
 	// ClusterID is the cluster the records belong to, as the service reports it.
 	ClusterID string
-	// Count is the number of records as the service reports it (count); when the
-	// service omits it, it is len(Records).
-	Count int
+	// Total is the number of records of the cluster as the service reports it, from
+	// the reply's count; nil when the reply has none (then len(Records) is all there
+	// is). It is the service's figure, not recomputed, even where it disagrees with
+	// len(Records).
+	Total *int
 	// Records are the dump records in the order the service sent them; never nil.
 	Records []AuditLogRecord
 	// ResponseMetadata describes the HTTP reply: request ID, status, headers.
@@ -86,15 +88,12 @@ func (c *Client) ListAuditLogRecords(ctx context.Context, req *ListAuditLogRecor
 	}
 	resp := &ListAuditLogRecordsResponse{
 		ClusterID:        out.ClusterID,
+		Total:            out.Count,
 		Records:          make([]AuditLogRecord, len(out.Records)),
 		ResponseMetadata: meta,
 	}
 	for i, r := range out.Records {
 		resp.Records[i] = r.record()
-	}
-	resp.Count = len(resp.Records)
-	if out.Count != nil {
-		resp.Count = *out.Count
 	}
 	return resp, nil
 }

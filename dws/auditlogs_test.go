@@ -29,7 +29,7 @@ func TestListAuditLogRecordsFixtures(t *testing.T) {
 	}{
 		{
 			fixture: "listauditlogrecords_example.json",
-			want: &dws.ListAuditLogRecordsResponse{ClusterID: testCluster, Count: 1, Records: []dws.AuditLogRecord{{
+			want: &dws.ListAuditLogRecordsResponse{ClusterID: testCluster, Total: ptr(1), Records: []dws.AuditLogRecord{{
 				ClusterID:      testCluster,
 				ExecutedAt:     utc("2022-10-31T09:11:31"),
 				BeginTime:      utc("2022-10-31T09:09:55"),
@@ -41,7 +41,7 @@ func TestListAuditLogRecordsFixtures(t *testing.T) {
 		},
 		{
 			fixture: "listauditlogrecords_failed.json",
-			want: &dws.ListAuditLogRecordsResponse{ClusterID: testCluster, Count: 2, Records: []dws.AuditLogRecord{{
+			want: &dws.ListAuditLogRecordsResponse{ClusterID: testCluster, Total: ptr(2), Records: []dws.AuditLogRecord{{
 				ClusterID:      testCluster,
 				ExecutedAt:     utc("2022-11-02T03:00:07"),
 				BeginTime:      utc("2022-11-02T02:50:00"),
@@ -62,7 +62,7 @@ func TestListAuditLogRecordsFixtures(t *testing.T) {
 		},
 		{
 			fixture: "listauditlogrecords_rfc3339.json",
-			want: &dws.ListAuditLogRecordsResponse{ClusterID: testCluster, Count: 1, Records: []dws.AuditLogRecord{{
+			want: &dws.ListAuditLogRecordsResponse{ClusterID: testCluster, Total: ptr(1), Records: []dws.AuditLogRecord{{
 				ClusterID:      testCluster,
 				ExecutedAt:     utc("2022-10-31T09:11:31"),
 				BeginTime:      time.Date(2022, 10, 31, 17, 9, 55, 0, time.FixedZone("", 8*3600)),
@@ -74,12 +74,12 @@ func TestListAuditLogRecordsFixtures(t *testing.T) {
 		},
 		{
 			fixture: "listauditlogrecords_empty.json",
-			want: &dws.ListAuditLogRecordsResponse{ClusterID: testCluster, Count: 0, Records: []dws.AuditLogRecord{},
+			want: &dws.ListAuditLogRecordsResponse{ClusterID: testCluster, Total: ptr(0), Records: []dws.AuditLogRecord{},
 				ResponseMetadata: dws.ResponseMetadata{RequestID: "req-OK", StatusCode: 200}},
 		},
 		{
 			fixture: "listauditlogrecords_nocount.json",
-			want: &dws.ListAuditLogRecordsResponse{ClusterID: testCluster, Count: 1, Records: []dws.AuditLogRecord{{
+			want: &dws.ListAuditLogRecordsResponse{ClusterID: testCluster, Total: nil, Records: []dws.AuditLogRecord{{
 				ClusterID:      testCluster,
 				ExecutedAt:     utc("2022-10-31T09:11:31"),
 				BeginTime:      utc("2022-10-31T09:09:55"),
@@ -99,7 +99,7 @@ func TestListAuditLogRecordsFixtures(t *testing.T) {
 			require.NoError(t, err)
 
 			assert.Equal(t, tt.want.ClusterID, got.ClusterID)
-			assert.Equal(t, tt.want.Count, got.Count)
+			assert.Equal(t, tt.want.Total, got.Total)
 			assert.Equal(t, tt.want.RequestID, got.RequestID)
 			assert.Equal(t, tt.want.StatusCode, got.StatusCode)
 			assert.NotNil(t, got.Records)
@@ -155,7 +155,7 @@ func TestListAuditLogRecordsAbsentRecords(t *testing.T) {
 	got, err := c.ListAuditLogRecords(context.Background(), &dws.ListAuditLogRecordsRequest{ClusterID: testCluster})
 	require.NoError(t, err)
 	assert.Equal(t, testCluster, got.ClusterID)
-	assert.Equal(t, 0, got.Count)
+	assert.Nil(t, got.Total, "no count in the reply")
 	assert.NotNil(t, got.Records)
 	assert.Empty(t, got.Records)
 }
@@ -309,7 +309,7 @@ func TestListAuditLogRecordsRetriedThenSuccess(t *testing.T) {
 				reply(200, fixture(t, "listauditlogrecords_example.json")))
 			got, err := c.ListAuditLogRecords(context.Background(), &dws.ListAuditLogRecordsRequest{ClusterID: testCluster})
 			require.NoError(t, err)
-			assert.Equal(t, 1, got.Count)
+			assert.Equal(t, ptr(1), got.Total)
 			assert.Equal(t, "req-OK", got.RequestID)
 			reqs := srv.requests()
 			require.Len(t, reqs, 2)
@@ -370,7 +370,7 @@ func TestListAuditLogRecordsTokenAuth(t *testing.T) {
 	require.NoError(t, err)
 	resp, err := c.ListAuditLogRecords(context.Background(), &dws.ListAuditLogRecordsRequest{ClusterID: testCluster})
 	require.NoError(t, err)
-	assert.Equal(t, 1, resp.Count)
+	assert.Equal(t, ptr(1), resp.Total)
 	assert.Equal(t, "iam-token-value", got.Get("X-Auth-Token"))
 	assert.Empty(t, got.Get("Authorization"))
 	assert.Empty(t, got.Get("X-Sdk-Date"))
@@ -413,13 +413,16 @@ func TestListAuditLogRecordsLongIDErrorIsBounded(t *testing.T) {
 	assert.Empty(t, srv.requests())
 }
 
-// TestListAuditLogRecordsCountAsReported checks that Count is the service's count, not
+// TestListAuditLogRecordsTotalAsReported checks that Total is the service's count, not
 // recomputed, when the two disagree.
-func TestListAuditLogRecordsCountAsReported(t *testing.T) {
+func TestListAuditLogRecordsTotalAsReported(t *testing.T) {
 	t.Parallel()
 	c, _ := newMock(t, reply(200, `{"records":[{"result":"RUNNING"}],"count":3,"cluster_id":"`+testCluster+`"}`))
 	got, err := c.ListAuditLogRecords(context.Background(), &dws.ListAuditLogRecordsRequest{ClusterID: testCluster})
 	require.NoError(t, err)
-	assert.Equal(t, 3, got.Count)
+	assert.Equal(t, ptr(3), got.Total)
 	assert.Len(t, got.Records, 1)
 }
+
+// ptr returns a pointer to v.
+func ptr(v int) *int { return &v }

@@ -6,7 +6,7 @@
 // it wrote, and its result.
 //
 // The listing has no pagination: the service returns every record of the cluster in one
-// reply, with their number in Count, so there is no iterator. Nor is there an operation
+// reply, with their number in Total, so there is no iterator. Nor is there an operation
 // that triggers a dump: the service produces them on its own and the API only reads them
 // (the official SDK v0.1.207 has none either; see API.md §3 in the repository's
 // specification).

@@ -49,7 +49,7 @@ func ExampleClient_ListAuditLogRecords() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println("records:", resp.Count)
+	fmt.Println("records:", len(resp.Records))
 	for _, r := range resp.Records {
 		fmt.Printf("%s %s..%s %s obs://%s/%s\n", r.ExecutedAt.Format(time.RFC3339),
 			r.BeginTime.Format(time.TimeOnly), r.EndTime.Format(time.TimeOnly), r.Result, r.BucketName, r.LocationPrefix)

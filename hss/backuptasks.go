@@ -25,18 +25,26 @@ type ListBackupTasksRequest struct {
 	ResourceName string
 	// LastDays keeps only tasks of the last 1..30 days; 0 sends no limit.
 	LastDays int
-	// Offset is the 0-based position of the first task to return.
+	// Offset is the 0-based position of the first task to return. To resume an
+	// iteration after an error, set it to the NextOffset of the last page received.
 	Offset int
-	// Limit is the page size, 10..200; 0 sends the default, 10.
+	// Limit is the page size, 10..200; 0 sends the default, 10 (200 for BackupTasks and
+	// BackupTaskPages). The service may send fewer.
 	Limit int
 }
 
 // ListBackupTasksResponse is one page of backup and restoration tasks.
 type ListBackupTasksResponse struct {
-	// Total is the number of tasks matching the request (total_num), across all pages.
-	Total int
+	// Total is the number of tasks matching the request across all pages, from the
+	// reply's total_num; nil when the reply has none. The iterators treat a total of 0
+	// as unknown, as a service may send 0 when it does not count.
+	Total *int
 	// Tasks are the tasks of this page.
 	Tasks []BackupTask
+	// NextOffset is the position of the task after this page: the request's offset
+	// plus len(Tasks). Set ListBackupTasksRequest.Offset to it to fetch the next page,
+	// or to resume BackupTaskPages or BackupTasks after an error.
+	NextOffset int
 	// ResponseMetadata describes the HTTP reply: request ID, status, headers.
 	ResponseMetadata
 }
@@ -111,17 +119,14 @@ type listBackupTasksWire struct {
 //
 // API: GET /v5/{project_id}/ransomware/backup/operation-logs
 func (c *Client) ListBackupTasks(ctx context.Context, req *ListBackupTasksRequest, opts ...Option) (*ListBackupTasksResponse, error) {
-	resp, _, err := c.listBackupTasks(ctx, req, opts)
-	return resp, err
+	if err := c.validateListBackupTasks(req); err != nil {
+		return nil, err
+	}
+	return c.listBackupTasks(ctx, req, opts)
 }
 
-// listBackupTasks is ListBackupTasks that also reports whether the reply carried a
-// total, which the iterator needs to tell "0 tasks" from "not reported".
-func (c *Client) listBackupTasks(ctx context.Context, req *ListBackupTasksRequest, opts []Option) (*ListBackupTasksResponse, bool, error) {
-	const name = "ListBackupTasks"
-	if err := c.validateListBackupTasks(req); err != nil {
-		return nil, false, err
-	}
+// listBackupTasks is ListBackupTasks for a validated request.
+func (c *Client) listBackupTasks(ctx context.Context, req *ListBackupTasksRequest, opts []Option) (*ListBackupTasksResponse, error) {
 	q := pagingQuery(req.Offset, req.Limit, req.EnterpriseProjectID, string(req.Status), req.LastDays)
 	if req.ResourceName != "" {
 		q.Set("resource_name", req.ResourceName)
@@ -129,25 +134,24 @@ func (c *Client) listBackupTasks(ctx context.Context, req *ListBackupTasksReques
 	var out listBackupTasksWire
 	meta, err := c.c.Do(ctx, &core.Call{
 		Options: hcloud.Apply(opts),
-		Op:      name,
+		Op:      "ListBackupTasks",
 		Method:  http.MethodGet,
 		Path:    "/v5/{project_id}/ransomware/backup/operation-logs",
 		Query:   q,
 	}, &out)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	resp := &ListBackupTasksResponse{
+		Total:            out.TotalNum,
 		Tasks:            make([]BackupTask, 0, len(out.DataList)),
+		NextOffset:       req.Offset + len(out.DataList),
 		ResponseMetadata: meta,
-	}
-	if out.TotalNum != nil {
-		resp.Total = *out.TotalNum
 	}
 	for i := range out.DataList {
 		resp.Tasks = append(resp.Tasks, out.DataList[i].task())
 	}
-	return resp, out.TotalNum != nil, nil
+	return resp, nil
 }
 
 func (c *Client) validateListBackupTasks(req *ListBackupTasksRequest) error {
@@ -164,38 +168,63 @@ func (c *Client) validateListBackupTasks(req *ListBackupTasksRequest) error {
 	return checkText(op, "EnterpriseProjectID", req.EnterpriseProjectID, maxEnterpriseProjectID)
 }
 
-// BackupTasks iterates over every task matching req, from req.Offset on, fetching one
-// page of req.Limit tasks at a time (200, the largest page, when Limit is 0). It stops
-// after the last page, yields an error once and stops, and sends no further request
-// after a break. A service that ignores the offset yields an error wrapping
-// ErrPaginationStalled. req is not modified.
+// BackupTaskPages iterates over the pages of the tasks matching req, from req.Offset
+// on, asking for req.Limit tasks per page (200, the largest page, when Limit is 0).
+// Pages are fetched lazily, one at a time, and each has at least one task. req is not
+// modified.
+//
+// A page shorter than asked for is not the end while total_num says more tasks remain
+// (the service may cap its pages); the iteration ends on an empty page or when the
+// total is reached, and, when the total is absent or 0, only on an empty page. A page
+// that repeats the page before it (a service ignoring the offset) yields an error
+// wrapping ErrPaginationStalled.
+//
+// An error is yielded once and ends the iteration. To resume after it, set req.Offset
+// to the NextOffset of the last page received (or keep req.Offset when none was) and
+// call BackupTaskPages again.
+//
+// API: GET /v5/{project_id}/ransomware/backup/operation-logs
+func (c *Client) BackupTaskPages(ctx context.Context, req *ListBackupTasksRequest, opts ...Option) iter.Seq2[*ListBackupTasksResponse, error] {
+	if err := c.validateListBackupTasks(req); err != nil {
+		return yieldErr[*ListBackupTasksResponse](err)
+	}
+	return c.backupTaskPager(*req, opts).Pages(ctx)
+}
+
+// BackupTasks iterates over every task matching req, from req.Offset on: the tasks of
+// the pages of BackupTaskPages, fetched lazily one page at a time (200 tasks per page
+// when Limit is 0). It ends as BackupTaskPages does, never on a merely short page
+// while total_num says more remain; an error is yielded once and ends it
+// (ErrPaginationStalled for a service that ignores the offset), and a break sends no
+// further request. To resume after an error, use BackupTaskPages, whose pages carry
+// the offset to resume from. req is not modified.
 //
 // API: GET /v5/{project_id}/ransomware/backup/operation-logs
 func (c *Client) BackupTasks(ctx context.Context, req *ListBackupTasksRequest, opts ...Option) iter.Seq2[BackupTask, error] {
 	if err := c.validateListBackupTasks(req); err != nil {
 		return yieldErr[BackupTask](err)
 	}
-	base := *req
-	return page.Pager[BackupTask]{
+	return c.backupTaskPager(*req, opts).All(ctx)
+}
+
+// backupTaskPager is the pager of the tasks matching base, which has been validated.
+func (c *Client) backupTaskPager(base ListBackupTasksRequest, opts []Option) page.Pager[*ListBackupTasksResponse, BackupTask] {
+	return page.Pager[*ListBackupTasksResponse, BackupTask]{
+		Base:  0,
 		Start: base.Offset,
 		Limit: pageSize(base.Limit),
+		Fetch: func(ctx context.Context, offset, limit int) (*ListBackupTasksResponse, error) {
+			r := base
+			r.Offset, r.Limit = offset, limit
+			return c.listBackupTasks(ctx, &r, opts)
+		},
+		Records: func(p *ListBackupTasksResponse) []BackupTask { return p.Tasks },
+		Total:   func(p *ListBackupTasksResponse) *int { return p.Total },
 		Key: func(t BackupTask) string {
 			return t.HostID + "\x00" + t.BackupName + "\x00" + t.StartedAt.UTC().Format(time.RFC3339Nano)
 		},
 		Prefix: "hss: ListBackupTasks",
-		Fetch: func(ctx context.Context, offset, limit int) ([]BackupTask, int, error) {
-			r := base
-			r.Offset, r.Limit = offset, limit
-			resp, hasTotal, err := c.listBackupTasks(ctx, &r, opts)
-			if err != nil {
-				return nil, 0, err
-			}
-			if !hasTotal {
-				return resp.Tasks, -1, nil
-			}
-			return resp.Tasks, resp.Total, nil
-		},
-	}.All(ctx)
+	}
 }
 
 // yieldErr is an iterator that yields err once.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -21,14 +22,14 @@ func TestListBackupTasksFixtures(t *testing.T) {
 		fixture string
 		req     *ListBackupTasksRequest
 		query   string
-		total   int
+		total   *int
 		tasks   []BackupTask
 	}{{
 		name:    "documented example with updated_at",
 		fixture: "listbackuptasks_documented.json",
 		req:     &ListBackupTasksRequest{},
 		query:   "limit=10&offset=0",
-		total:   1,
+		total:   ptr(1),
 		tasks: []BackupTask{{
 			HostID: "c882e0-c4c1-4e89-b99a-f632", HostName: "ecs-test", BackupName: "autobk_9",
 			Progress: 100, Status: TaskStatusSuccess,
@@ -40,7 +41,7 @@ func TestListBackupTasksFixtures(t *testing.T) {
 		req: &ListBackupTasksRequest{EnterpriseProjectID: "all_granted_eps", Status: TaskStatusFailed,
 			ResourceName: "ecs web 01", LastDays: 30, Offset: 20, Limit: 200},
 		query: "enterprise_project_id=all_granted_eps&last_days=30&limit=200&offset=20&resource_name=ecs%20web%2001&status=failed",
-		total: 23,
+		total: ptr(23),
 		tasks: []BackupTask{{
 			HostID: "5a1f0a3e-4c8e-4a55-9d0f-0e2b7c9d1a11", HostName: "ecs-web-01", BackupName: "autobk_12",
 			Progress: 35, Status: TaskStatusFailed,
@@ -58,6 +59,7 @@ func TestListBackupTasksFixtures(t *testing.T) {
 		fixture: "listbackuptasks_empty.json",
 		req:     &ListBackupTasksRequest{Limit: 10, Offset: 0},
 		query:   "limit=10&offset=0",
+		total:   ptr(0),
 		tasks:   []BackupTask{},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -77,6 +79,7 @@ func TestListBackupTasksFixtures(t *testing.T) {
 			assert.NoError(t, r.verifyErr, "signature")
 			assert.Equal(t, orig, *tc.req, "request not mutated")
 			assert.Equal(t, tc.total, resp.Total)
+			assert.Equal(t, tc.req.Offset+len(tc.tasks), resp.NextOffset)
 			assert.Equal(t, 200, resp.StatusCode)
 			assert.Equal(t, "req-1", resp.RequestID)
 			require.Len(t, resp.Tasks, len(tc.tasks))
@@ -264,6 +267,10 @@ func TestBackupTasksPages(t *testing.T) {
 			for off := 0; off < 2345; off += 100 {
 				want = append(want, "limit=100&offset="+strconv.Itoa(off)+"&status=success")
 			}
+			if !withTotal {
+				// Without a total, the short page is not the end: an empty page is.
+				want = append(want, "limit=100&offset=2345&status=success")
+			}
 			assert.Equal(t, want, queries(m), "24 pages, the last one short")
 			assert.Equal(t, ListBackupTasksRequest{Limit: 100, Status: TaskStatusSuccess}, *req, "request not mutated")
 			for _, r := range m.requests() {
@@ -408,4 +415,24 @@ func TestBackupTasksCancelledContext(t *testing.T) {
 	assert.Equal(t, 10, n)
 	assert.ErrorIs(t, last, context.Canceled)
 	assert.Len(t, m.requests(), 1)
+}
+
+// TestBackupTasksZeroTotal checks that a total_num of 0 sent with tasks is taken as
+// unknown, as Terraform's HSS paging takes it: the iteration goes on to an empty page.
+func TestBackupTasksZeroTotal(t *testing.T) {
+	t.Parallel()
+	pages := taskPages(250, false, false)
+	c, m := newMock(t, nil, func(n int, req *http.Request) *http.Response {
+		b, err := io.ReadAll(pages(n, req).Body)
+		require.NoError(t, err)
+		return reply(200, `{"total_num":0,`+string(b[1:]))
+	})
+	n := 0
+	for task, err := range c.BackupTasks(context.Background(), &ListBackupTasksRequest{Limit: 100}) {
+		require.NoError(t, err)
+		require.Equal(t, fmt.Sprintf("host-%04d", n), task.HostID)
+		n++
+	}
+	assert.Equal(t, 250, n)
+	assert.Equal(t, []string{"limit=100&offset=0", "limit=100&offset=100", "limit=100&offset=200", "limit=100&offset=250"}, queries(m))
 }

@@ -6,7 +6,9 @@
 //
 //	func (c *Client) Op(ctx context.Context, req *OpRequest, opts ...Option) (*OpResponse, error)
 //
-// and the listing operations also have lazy iterators (BackupTasks, HostBackups).
+// and the listing operations also have lazy iterators, over records (BackupTasks,
+// HostBackups) and over pages, with the offset to resume from (BackupTaskPages,
+// HostBackupPages).
 // Requests are signed with AK/SK or, when Config.AuthToken or Config.AuthTokenProvider
 // is set, authenticated with an IAM token sent as X-Auth-Token. The package hsstest
 // provides an in-memory fake of the service for tests.

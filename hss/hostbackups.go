@@ -28,18 +28,26 @@ type ListHostBackupsRequest struct {
 	Name string
 	// LastDays keeps only backups of the last 1..30 days; 0 sends no limit.
 	LastDays int
-	// Offset is the 0-based position of the first backup to return.
+	// Offset is the 0-based position of the first backup to return. To resume an
+	// iteration after an error, set it to the NextOffset of the last page received.
 	Offset int
-	// Limit is the page size, 10..200; 0 sends the default, 10.
+	// Limit is the page size, 10..200; 0 sends the default, 10 (200 for HostBackups and
+	// HostBackupPages). The service may send fewer.
 	Limit int
 }
 
 // ListHostBackupsResponse is one page of the backups of a host.
 type ListHostBackupsResponse struct {
-	// Total is the number of backups matching the request (total_num), across all pages.
-	Total int
+	// Total is the number of backups matching the request across all pages, from the
+	// reply's total_num; nil when the reply has none. The iterators treat a total of 0
+	// as unknown, as a service may send 0 when it does not count.
+	Total *int
 	// Backups are the backups of this page.
 	Backups []HostBackup
+	// NextOffset is the position of the backup after this page: the request's offset
+	// plus len(Backups). Set ListHostBackupsRequest.Offset to it to fetch the next
+	// page, or to resume HostBackupPages or HostBackups after an error.
+	NextOffset int
 	// ResponseMetadata describes the HTTP reply: request ID, status, headers.
 	ResponseMetadata
 }
@@ -78,17 +86,14 @@ type listHostBackupsWire struct {
 //
 // API: GET /v5/{project_id}/ransomware/backup/{host_id}
 func (c *Client) ListHostBackups(ctx context.Context, req *ListHostBackupsRequest, opts ...Option) (*ListHostBackupsResponse, error) {
-	resp, _, err := c.listHostBackups(ctx, req, opts)
-	return resp, err
+	if err := c.validateListHostBackups(req); err != nil {
+		return nil, err
+	}
+	return c.listHostBackups(ctx, req, opts)
 }
 
-// listHostBackups is ListHostBackups that also reports whether the reply carried a
-// total.
-func (c *Client) listHostBackups(ctx context.Context, req *ListHostBackupsRequest, opts []Option) (*ListHostBackupsResponse, bool, error) {
-	const name = "ListHostBackups"
-	if err := c.validateListHostBackups(req); err != nil {
-		return nil, false, err
-	}
+// listHostBackups is ListHostBackups for a validated request.
+func (c *Client) listHostBackups(ctx context.Context, req *ListHostBackupsRequest, opts []Option) (*ListHostBackupsResponse, error) {
 	q := pagingQuery(req.Offset, req.Limit, req.EnterpriseProjectID, string(req.Status), req.LastDays)
 	if req.Name != "" {
 		q.Set("name", req.Name)
@@ -96,7 +101,7 @@ func (c *Client) listHostBackups(ctx context.Context, req *ListHostBackupsReques
 	var out listHostBackupsWire
 	meta, err := c.c.Do(ctx, &core.Call{
 		Options: hcloud.Apply(opts),
-		Op:      name,
+		Op:      "ListHostBackups",
 		Method:  http.MethodGet,
 		Path:    "/v5/{project_id}/ransomware/backup/{HostID}",
 		Params:  []string{req.HostID},
@@ -104,14 +109,13 @@ func (c *Client) listHostBackups(ctx context.Context, req *ListHostBackupsReques
 		Header:  regionHeader(req.Region),
 	}, &out)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	resp := &ListHostBackupsResponse{
+		Total:            out.TotalNum,
 		Backups:          make([]HostBackup, 0, len(out.DataList)),
+		NextOffset:       req.Offset + len(out.DataList),
 		ResponseMetadata: meta,
-	}
-	if out.TotalNum != nil {
-		resp.Total = *out.TotalNum
 	}
 	for _, w := range out.DataList {
 		resp.Backups = append(resp.Backups, HostBackup{
@@ -122,7 +126,7 @@ func (c *Client) listHostBackups(ctx context.Context, req *ListHostBackupsReques
 			Tag:        w.BackupTag,
 		})
 	}
-	return resp, out.TotalNum != nil, nil
+	return resp, nil
 }
 
 func (c *Client) validateListHostBackups(req *ListHostBackupsRequest) error {
@@ -145,36 +149,62 @@ func (c *Client) validateListHostBackups(req *ListHostBackupsRequest) error {
 	return checkText(op, "Region", req.Region, maxRegion)
 }
 
+// HostBackupPages iterates over the pages of the backups of req.HostID matching req,
+// from req.Offset on, asking for req.Limit backups per page (200, the largest page,
+// when Limit is 0). Pages are fetched lazily, one at a time, and each has at least one
+// backup. req is not modified.
+//
+// A page shorter than asked for is not the end while total_num says more backups
+// remain (the service may cap its pages); the iteration ends on an empty page or when
+// the total is reached, and, when the total is absent or 0, only on an empty page. A
+// page that repeats the page before it (a service ignoring the offset) yields an error
+// wrapping ErrPaginationStalled.
+//
+// An error is yielded once and ends the iteration. To resume after it, set req.Offset
+// to the NextOffset of the last page received (or keep req.Offset when none was) and
+// call HostBackupPages again.
+//
+// API: GET /v5/{project_id}/ransomware/backup/{host_id}
+func (c *Client) HostBackupPages(ctx context.Context, req *ListHostBackupsRequest, opts ...Option) iter.Seq2[*ListHostBackupsResponse, error] {
+	if err := c.validateListHostBackups(req); err != nil {
+		return yieldErr[*ListHostBackupsResponse](err)
+	}
+	return c.hostBackupPager(*req, opts).Pages(ctx)
+}
+
 // HostBackups iterates over every backup of req.HostID matching req, from req.Offset
-// on, fetching one page of req.Limit backups at a time (200, the largest page, when
-// Limit is 0). It stops after the last page, yields an error once and stops, and
-// sends no further request after a break. A service that ignores the offset yields an
-// error wrapping ErrPaginationStalled. req is not modified.
+// on: the backups of the pages of HostBackupPages, fetched lazily one page at a time
+// (200 backups per page when Limit is 0). It ends as HostBackupPages does, never on a
+// merely short page while total_num says more remain; an error is yielded once and
+// ends it (ErrPaginationStalled for a service that ignores the offset), and a break
+// sends no further request. To resume after an error, use HostBackupPages, whose pages
+// carry the offset to resume from. req is not modified.
 //
 // API: GET /v5/{project_id}/ransomware/backup/{host_id}
 func (c *Client) HostBackups(ctx context.Context, req *ListHostBackupsRequest, opts ...Option) iter.Seq2[HostBackup, error] {
 	if err := c.validateListHostBackups(req); err != nil {
 		return yieldErr[HostBackup](err)
 	}
-	base := *req
-	return page.Pager[HostBackup]{
-		Start:  base.Offset,
-		Limit:  pageSize(base.Limit),
-		Key:    func(b HostBackup) string { return b.BackupID },
-		Prefix: "hss: ListHostBackups",
-		Fetch: func(ctx context.Context, offset, limit int) ([]HostBackup, int, error) {
+	return c.hostBackupPager(*req, opts).All(ctx)
+}
+
+// hostBackupPager is the pager of the backups matching base, which has been
+// validated.
+func (c *Client) hostBackupPager(base ListHostBackupsRequest, opts []Option) page.Pager[*ListHostBackupsResponse, HostBackup] {
+	return page.Pager[*ListHostBackupsResponse, HostBackup]{
+		Base:  0,
+		Start: base.Offset,
+		Limit: pageSize(base.Limit),
+		Fetch: func(ctx context.Context, offset, limit int) (*ListHostBackupsResponse, error) {
 			r := base
 			r.Offset, r.Limit = offset, limit
-			resp, hasTotal, err := c.listHostBackups(ctx, &r, opts)
-			if err != nil {
-				return nil, 0, err
-			}
-			if !hasTotal {
-				return resp.Backups, -1, nil
-			}
-			return resp.Backups, resp.Total, nil
+			return c.listHostBackups(ctx, &r, opts)
 		},
-	}.All(ctx)
+		Records: func(p *ListHostBackupsResponse) []HostBackup { return p.Backups },
+		Total:   func(p *ListHostBackupsResponse) *int { return p.Total },
+		Key:     func(b HostBackup) string { return b.BackupID },
+		Prefix:  "hss: ListHostBackups",
+	}
 }
 
 // regionHeader is the optional region header of the HSS ransomware operations.

@@ -23,14 +23,14 @@ func TestListHostBackupsFixtures(t *testing.T) {
 		req     *ListHostBackupsRequest
 		query   string
 		region  string
-		total   int
+		total   *int
 		backups []HostBackup
 	}{{
 		name:    "example",
 		fixture: "listhostbackups_example.json",
 		req:     &ListHostBackupsRequest{HostID: "c882e0-c4c1-4e89-b99a-f632"},
 		query:   "limit=10&offset=0",
-		total:   2,
+		total:   ptr(2),
 		backups: []HostBackup{
 			{BackupID: "0b3e7c55-7f3a-4c39-a0d4-3f0f9c3b8e21", BackupName: "autobk_9", Status: BackupStatusAvailable,
 				CreatedAt: mustTime(t, "2025-03-06T05:26:18Z"), Tag: 1},
@@ -44,7 +44,7 @@ func TestListHostBackupsFixtures(t *testing.T) {
 			Status: BackupStatusWaitingRestore, Name: "autobk 10", LastDays: 7, Offset: 10, Limit: 50},
 		query:  "enterprise_project_id=0&last_days=7&limit=50&name=autobk%2010&offset=10&status=waiting_restore",
 		region: "ap-southeast-1",
-		total:  1,
+		total:  ptr(1),
 		backups: []HostBackup{{BackupID: "7a8b9c0d-1e2f-4a3b-9c4d-5e6f7a8b9c0d", BackupName: "autobk_10",
 			Status: BackupStatus("archived"), CreatedAt: mustTime(t, "2025-03-07T05:30:00Z")}},
 	}} {
@@ -65,6 +65,7 @@ func TestListHostBackupsFixtures(t *testing.T) {
 			assert.NoError(t, r.verifyErr, "signature")
 			assert.Equal(t, orig, *tc.req, "request not mutated")
 			assert.Equal(t, tc.total, resp.Total)
+			assert.Equal(t, tc.req.Offset+len(tc.backups), resp.NextOffset)
 			assert.Equal(t, 200, resp.StatusCode)
 			assert.Equal(t, "req-1", resp.RequestID)
 			require.Len(t, resp.Backups, len(tc.backups))

@@ -127,3 +127,6 @@ func mustTime(t *testing.T, s string) time.Time {
 	require.NoError(t, err)
 	return v
 }
+
+// ptr returns a pointer to v.
+func ptr(v int) *int { return &v }

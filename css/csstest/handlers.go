@@ -12,6 +12,10 @@ import (
 	"github.com/hcloudlogs/hcloudlogs-go/internal/fake"
 )
 
+// maxOffset is the documented ceiling of the job list's offset, which
+// WithOffsetCeiling enforces.
+const maxOffset = 1000
+
 // logDateLayout is how the service writes the date of a run log line.
 const logDateLayout = "2006-01-02 15:04:05"
 
@@ -84,15 +88,31 @@ type recordJSON struct {
 	JobID      string  `json:"jobId"`
 }
 
-// listJSON is the reply of the job list.
+// listJSON is the reply of the job list; totalSize is left out WithoutTotal.
 type listJSON struct {
 	ClusterLogRecord []recordJSON `json:"clusterLogRecord"`
-	TotalSize        int          `json:"totalSize"`
+	TotalSize        *int         `json:"totalSize,omitempty"`
 }
 
-// listLogBackups serves a page of jobs, newest first: GET logs/records.
+// position reads the 1-based position of the first job from the query parameter the
+// server honours (WithPositionParam); the other is ignored, as the real service
+// ignores a parameter it does not know.
+func (s *Server) position(r *http.Request) (int, error) {
+	name := string(s.opts.position)
+	if s.opts.position == PositionNone {
+		return 1, nil
+	}
+	hi := math.MaxInt32
+	if s.opts.offsetCeiling {
+		hi = maxOffset
+	}
+	return fake.QueryInt(r, name, 1, 1, hi)
+}
+
+// listLogBackups serves a page of jobs, newest first (or oldest first,
+// WithOldestFirst): GET logs/records.
 func (s *Server) listLogBackups(w http.ResponseWriter, r *http.Request, _ []byte) {
-	offset, err := fake.QueryInt(r, "offset", 1, 1, math.MaxInt32)
+	offset, err := s.position(r)
 	if err != nil {
 		badRequest(w, err.Error())
 		return
@@ -101,6 +121,9 @@ func (s *Server) listLogBackups(w http.ResponseWriter, r *http.Request, _ []byte
 	if err != nil {
 		badRequest(w, err.Error())
 		return
+	}
+	if s.opts.pageCap > 0 {
+		limit = min(limit, s.opts.pageCap)
 	}
 	filter := css.StatusFilter(r.URL.Query().Get("status"))
 	switch filter {
@@ -116,27 +139,37 @@ func (s *Server) listLogBackups(w http.ResponseWriter, r *http.Request, _ []byte
 		s.mu.Unlock()
 		return
 	}
+	// at is the job at 0-based position k of the list in the order it is served.
+	at := func(k int) *job { return &c.jobs[len(c.jobs)-1-k] }
+	if s.opts.oldestFirst {
+		at = func(k int) *job { return &c.jobs[k] }
+	}
 	out := listJSON{ClusterLogRecord: []recordJSON{}}
+	total := 0
 	if filter == "" {
-		// Unfiltered: index the page from the end, O(limit) whatever the length.
-		out.TotalSize = len(c.jobs)
-		for i := len(c.jobs) - offset; i >= 0 && len(out.ClusterLogRecord) < limit; i-- {
-			out.ClusterLogRecord = append(out.ClusterLogRecord, c.wire(&c.jobs[i], now))
+		// Unfiltered: index the page directly, O(limit) whatever the length.
+		total = len(c.jobs)
+		for k := offset - 1; k < len(c.jobs) && len(out.ClusterLogRecord) < limit; k++ {
+			out.ClusterLogRecord = append(out.ClusterLogRecord, c.wire(at(k), now))
 		}
 	} else {
 		// Filtered: the states depend on the clock, so count every match.
-		for i := len(c.jobs) - 1; i >= 0; i-- {
-			status, _ := c.jobs[i].at(now)
+		for k := range len(c.jobs) {
+			j := at(k)
+			status, _ := j.at(now)
 			if (status == css.LogBackupFailed) != (filter == css.StatusFilterFailed) {
 				continue
 			}
-			out.TotalSize++
-			if out.TotalSize >= offset && len(out.ClusterLogRecord) < limit {
-				out.ClusterLogRecord = append(out.ClusterLogRecord, c.wire(&c.jobs[i], now))
+			total++
+			if total >= offset && len(out.ClusterLogRecord) < limit {
+				out.ClusterLogRecord = append(out.ClusterLogRecord, c.wire(j, now))
 			}
 		}
 	}
 	s.mu.Unlock()
+	if !s.opts.noTotal {
+		out.TotalSize = &total
+	}
 	fake.WriteJSON(w, http.StatusOK, out)
 }
 

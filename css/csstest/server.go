@@ -24,7 +24,21 @@
 //   - 400 CodeInvalidParameter for a bad offset, limit or status query, or a bad body;
 //   - the job list newest first, with 1-based offset, limit (1..1000), the FAIL /
 //     NOT_FAIL status filter and totalSize. The documented offset ceiling of 1000 is not
-//     enforced, so seeded lists of any length can be paged through.
+//     enforced unless WithOffsetCeiling asks for it, so seeded lists of any length can be
+//     paged through.
+//
+// Options reproduce the ways a real service may serve the list, so that code can be
+// tested against each:
+//
+//   - WithPageCap(n): at most n jobs per page whatever limit asks for, with totalSize
+//     still counting every job (asked for 200, 100 are sent);
+//   - WithPositionParam: honour only offset (the default, as documented and as the
+//     official SDKs send), only start (as Huawei's Terraform provider sends), or
+//     neither (every page starts at the first job);
+//   - WithOldestFirst: the list oldest first instead of newest first;
+//   - WithoutTotal: no totalSize in the reply (the documentation's example has none);
+//   - WithOffsetCeiling: refuse a position above 1000 with 400 CodeInvalidParameter,
+//     the documented range.
 //
 // It does not start the daily Auto jobs of an automatic backup policy; seed them with
 // AddLogBackup. Faults (throttling, resets, malformed bodies...) are injected with
@@ -99,12 +113,66 @@ const (
 type Option func(*options)
 
 type options struct {
-	clock       css.Clock
-	token       string
-	jobDuration time.Duration
-	failure     string
-	logf        func(format string, args ...any)
+	clock         css.Clock
+	token         string
+	jobDuration   time.Duration
+	failure       string
+	logf          func(format string, args ...any)
+	pageCap       int
+	position      PositionParam
+	oldestFirst   bool
+	noTotal       bool
+	offsetCeiling bool
 }
+
+// PositionParam names the query parameter the server reads the position of a page's
+// first job from (WithPositionParam).
+type PositionParam string
+
+// The position parameters of WithPositionParam.
+const (
+	// PositionOffset honours offset and ignores start: the documented parameter, the
+	// one the official SDKs send. The default.
+	PositionOffset PositionParam = "offset"
+	// PositionStart honours start and ignores offset: the parameter Huawei's Terraform
+	// provider sends.
+	PositionStart PositionParam = "start"
+	// PositionNone honours neither: every page starts at the first job, as a service
+	// that ignores the position would serve it.
+	PositionNone PositionParam = "none"
+)
+
+// WithPageCap makes the server send at most n jobs per page whatever limit asks for,
+// while totalSize still counts every matching job, as a service that caps its pages
+// does. n of 0 or less sends what limit asks for (the default).
+func WithPageCap(n int) Option { return func(o *options) { o.pageCap = max(n, 0) } }
+
+// WithPositionParam chooses the query parameter the job list reads the position of the
+// first job from: PositionOffset (the default), PositionStart or PositionNone. The
+// other parameter is ignored, as the real service ignores one it does not know. An
+// unknown p is treated as PositionNone.
+func WithPositionParam(p PositionParam) Option {
+	return func(o *options) {
+		switch p {
+		case PositionOffset, PositionStart:
+			o.position = p
+		default:
+			o.position = PositionNone
+		}
+	}
+}
+
+// WithOldestFirst makes the job list serve the oldest job first instead of the newest.
+func WithOldestFirst() Option { return func(o *options) { o.oldestFirst = true } }
+
+// WithoutTotal leaves totalSize out of the job list's replies, as the documentation's
+// example does.
+func WithoutTotal() Option { return func(o *options) { o.noTotal = true } }
+
+// WithOffsetCeiling makes the job list refuse a position above 1000 (css.MaxOffset,
+// the top of the documented range of offset) with 400 CodeInvalidParameter, whichever
+// parameter carries it.
+func WithOffsetCeiling() Option { return func(o *options) { o.offsetCeiling = true } }
 
 // WithClock makes the server tell time by clock: signatures are judged and jobs age
 // by it. Config passes the same clock to the client.
@@ -158,7 +226,7 @@ type Server struct {
 // NewServer starts a fake CSS server on 127.0.0.1 with a random port. It has no
 // clusters until AddCluster.
 func NewServer(opts ...Option) *Server {
-	o := options{jobDuration: DefaultJobDuration}
+	o := options{jobDuration: DefaultJobDuration, position: PositionOffset}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&o)

@@ -224,8 +224,9 @@ func (s *Server) AddLogBackups(clusterID string, n int) error {
 	return nil
 }
 
-// LogBackups returns a cluster's jobs as the list serves them, newest first, with
-// their states at the server's time; nil for an unknown cluster.
+// LogBackups returns a cluster's jobs as the list serves them, newest first (oldest
+// first WithOldestFirst), with their states at the server's time; nil for an unknown
+// cluster.
 func (s *Server) LogBackups(clusterID string) []css.LogBackup {
 	now := s.Now()
 	s.mu.Lock()
@@ -237,6 +238,9 @@ func (s *Server) LogBackups(clusterID string) []css.LogBackup {
 	out := make([]css.LogBackup, 0, len(c.jobs))
 	for i := len(c.jobs) - 1; i >= 0; i-- {
 		out = append(out, c.view(&c.jobs[i], now))
+	}
+	if s.opts.oldestFirst {
+		slices.Reverse(out)
 	}
 	return out
 }

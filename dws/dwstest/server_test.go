@@ -316,12 +316,14 @@ func TestServerConcurrentSeedAndList(t *testing.T) {
 	for range 10 {
 		resp, err := client.ListAuditLogRecords(t.Context(), &dws.ListAuditLogRecordsRequest{ClusterID: clusterA})
 		require.NoError(t, err)
-		assert.Equal(t, len(resp.Records), resp.Count)
+		require.NotNil(t, resp.Total)
+		assert.Equal(t, len(resp.Records), *resp.Total)
 	}
 	<-done
 	resp, err := client.ListAuditLogRecords(t.Context(), &dws.ListAuditLogRecordsRequest{ClusterID: clusterA})
 	require.NoError(t, err)
-	assert.Equal(t, 50, resp.Count)
+	require.NotNil(t, resp.Total)
+	assert.Equal(t, 50, *resp.Total)
 	for i, r := range resp.Records {
 		assert.Equal(t, strings.Repeat("p", i), r.LocationPrefix, "insertion order")
 	}

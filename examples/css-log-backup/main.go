@@ -27,6 +27,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -215,7 +216,11 @@ func backup(ctx context.Context, client *css.Client, o options, w io.Writer, wai
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\nLast %d log backup jobs (of %d):\n", len(resp.Records), resp.TotalSize)
+	of := "total not reported"
+	if resp.Total != nil {
+		of = "of " + strconv.Itoa(*resp.Total)
+	}
+	fmt.Fprintf(w, "\nLast %d log backup jobs (%s):\n", len(resp.Records), of)
 	var table strings.Builder
 	tw = tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "CREATED (UTC)\tTYPE\tSTATUS\tDURATION\tID\tMESSAGE")

@@ -21,6 +21,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"text/tabwriter"
 	"time"
 
@@ -176,7 +177,11 @@ func printRecords(w io.Writer, resp *dws.ListAuditLogRecordsResponse) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "%d records (count reported by the service: %d)\n", len(resp.Records), resp.Count)
+	reported := "none"
+	if resp.Total != nil {
+		reported = strconv.Itoa(*resp.Total)
+	}
+	_, err := fmt.Fprintf(w, "%d records (count reported by the service: %s)\n", len(resp.Records), reported)
 	return err
 }
 

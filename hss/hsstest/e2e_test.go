@@ -41,7 +41,8 @@ func TestClientListBackupTasks(t *testing.T) {
 
 	resp, err := c.ListBackupTasks(context.Background(), &hss.ListBackupTasksRequest{})
 	require.NoError(t, err)
-	assert.Equal(t, 4, resp.Total)
+	require.NotNil(t, resp.Total)
+	assert.Equal(t, 4, *resp.Total)
 	assert.Equal(t, 200, resp.StatusCode)
 	assert.Len(t, resp.RequestID, 32)
 	// What the fake stores, as the client decodes it: the end times of the 2nd and 4th
@@ -60,7 +61,8 @@ func TestClientListBackupTasks(t *testing.T) {
 	resp, err = c.ListBackupTasks(context.Background(), &hss.ListBackupTasksRequest{
 		Status: hss.TaskStatusFailed, ResourceName: "ecs-1", LastDays: 1, EnterpriseProjectID: "all_granted_eps", Offset: 0, Limit: 200})
 	require.NoError(t, err)
-	assert.Equal(t, 1, resp.Total)
+	require.NotNil(t, resp.Total)
+	assert.Equal(t, 1, *resp.Total)
 	require.Len(t, resp.Tasks, 1)
 	assert.Equal(t, "autobk_1", resp.Tasks[0].BackupName)
 }
@@ -104,7 +106,8 @@ func TestClientHostBackups(t *testing.T) {
 
 	resp, err := c.ListHostBackups(context.Background(), &hss.ListHostBackupsRequest{HostID: "host/1", Offset: 20, Region: "ap-southeast-1"})
 	require.NoError(t, err)
-	assert.Equal(t, 23, resp.Total)
+	require.NotNil(t, resp.Total)
+	assert.Equal(t, 23, *resp.Total)
 	assert.Len(t, resp.RequestID, 32)
 	assert.Equal(t, []hss.HostBackup{
 		{BackupID: "bk-20", BackupName: "autobk_20", Status: hss.BackupStatusAvailable, CreatedAt: now.Add(-20 * time.Hour)},

@@ -63,10 +63,23 @@ func (lq listQuery) since(now time.Time) time.Time {
 	return now.Add(-time.Duration(lq.lastDays) * 24 * time.Hour)
 }
 
-// window returns the page of n records starting at the query's offset, as indexes.
-func (lq listQuery) window(n int) (from, to int) {
+// window returns the page of n records starting at the query's offset, as indexes,
+// at most pg.pageCap long when that is set.
+func (lq listQuery) window(n int, pg paging) (from, to int) {
+	limit := lq.limit
+	if pg.pageCap > 0 {
+		limit = min(limit, pg.pageCap)
+	}
 	from = min(lq.offset, n)
-	return from, min(from+lq.limit, n)
+	return from, min(from+limit, n)
+}
+
+// total is total_num for n matches: absent WithoutTotal.
+func (pg paging) total(n int) *int {
+	if pg.noTotal {
+		return nil
+	}
+	return &n
 }
 
 // taskStatuses and backupStatuses are the values the status filters accept.
@@ -90,7 +103,7 @@ func wireTime(t time.Time) string {
 
 // tasksReply is the reply of RouteListBackupTasks.
 type tasksReply struct {
-	TotalNum int        `json:"total_num"`
+	TotalNum *int       `json:"total_num,omitempty"`
 	DataList []taskWire `json:"data_list"`
 }
 
@@ -130,8 +143,8 @@ func (s *Server) listBackupTasks(w http.ResponseWriter, r *http.Request, _ []byt
 			match = append(match, t)
 		}
 	}
-	from, to := lq.window(len(match))
-	reply := tasksReply{TotalNum: len(match), DataList: make([]taskWire, 0, to-from)}
+	from, to := lq.window(len(match), s.paging)
+	reply := tasksReply{TotalNum: s.paging.total(len(match)), DataList: make([]taskWire, 0, to-from)}
 	for _, t := range match[from:to] {
 		tw := taskWire{
 			HostID:     t.HostID,
@@ -154,7 +167,7 @@ func (s *Server) listBackupTasks(w http.ResponseWriter, r *http.Request, _ []byt
 
 // backupsReply is the reply of RouteListHostBackups.
 type backupsReply struct {
-	TotalNum int          `json:"total_num"`
+	TotalNum *int         `json:"total_num,omitempty"`
 	DataList []backupWire `json:"data_list"`
 }
 
@@ -185,8 +198,8 @@ func (s *Server) listHostBackups(w http.ResponseWriter, r *http.Request, _ []byt
 			match = append(match, b)
 		}
 	}
-	from, to := lq.window(len(match))
-	reply := backupsReply{TotalNum: len(match), DataList: make([]backupWire, 0, to-from)}
+	from, to := lq.window(len(match), s.paging)
+	reply := backupsReply{TotalNum: s.paging.total(len(match)), DataList: make([]backupWire, 0, to-from)}
 	for _, b := range match[from:to] {
 		reply.DataList = append(reply.DataList, backupWire{
 			BackupID:     b.BackupID,

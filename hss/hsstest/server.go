@@ -39,6 +39,11 @@
 // with no seeded backup has an empty list. create_time is sent in Unix milliseconds
 // and os_images_data as an empty array.
 //
+// Two options reproduce the ways a real service may page both listings, so that code
+// can be tested against each: WithPageCap(n) sends at most n records per page whatever
+// limit asks for, with total_num still counting every match (asked for 200, 100 are
+// sent), and WithoutTotal leaves total_num out.
+//
 // POST /v5/{project_id}/ransomware/duplication/{backup_id}/restore (RouteRestoreBackup)
 // takes a body {"server_id", "power_on", "mappings"} (unknown fields, a missing
 // server_id or a malformed body answer 400; enterprise_project_id and the region
@@ -138,6 +143,28 @@ type Option func(*options)
 type options struct {
 	fake            fake.Options
 	restoreDuration time.Duration
+	paging          paging
+}
+
+// paging says how the listings serve their pages.
+type paging struct {
+	// pageCap, when not 0, is the most records a page holds whatever limit asks for.
+	pageCap int
+	// noTotal leaves total_num out.
+	noTotal bool
+}
+
+// WithPageCap makes both listings send at most n records per page whatever limit asks
+// for, while total_num still counts every match, as a service that caps its pages
+// does (asked for 200, 100 are sent). n of 0 or less sends what limit asks for (the
+// default).
+func WithPageCap(n int) Option {
+	return func(o *options) { o.paging.pageCap = max(n, 0) }
+}
+
+// WithoutTotal leaves total_num out of both listings' replies.
+func WithoutTotal() Option {
+	return func(o *options) { o.paging.noTotal = true }
 }
 
 // WithClock makes clock the server's clock: it judges the X-Sdk-Date of signatures
@@ -180,6 +207,7 @@ type Server struct {
 
 	f               *fake.Server
 	restoreDuration time.Duration
+	paging          paging
 	state           state
 }
 
@@ -198,6 +226,7 @@ func NewServer(opts ...Option) *Server {
 		Credentials:     f.Credentials,
 		f:               f,
 		restoreDuration: o.restoreDuration,
+		paging:          o.paging,
 		state:           state{hosts: make(map[string][]hss.HostBackup)},
 	}
 	f.Handle(RouteListBackupTasks, s.listBackupTasks)

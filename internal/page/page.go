@@ -1,77 +1,138 @@
-// Package page turns an offset/limit listing operation into a lazy iterator that can
-// never loop forever.
+// Package page walks an offset/limit listing page by page, lazily, without ever
+// dropping a record on a service that caps its pages and without ever looping on one
+// that ignores the position it is asked for.
+//
+// The rule, the same for every listing: keep fetching while a known total says more
+// records remain, and stop on an empty page or when the total is reached. A page
+// shorter than asked is not the end while the total says more remain (services cap
+// their pages). A total that is absent or 0 is unknown: then only an empty page ends
+// the listing. A page that repeats the page before it ends the walk with an error
+// wrapping ErrPaginationStalled, after one refetch when the listing knows another way
+// to ask for it.
 package page
 
 import (
 	"context"
 	"fmt"
 	"iter"
+	"slices"
 
 	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
 )
 
-// ErrPaginationStalled is wrapped by the error an iterator yields when a page starts
-// with the same record as the page before it: the service ignored the offset.
+// ErrPaginationStalled is wrapped by the error a walk yields when a page repeats the
+// page before it: the service ignored the position.
 var ErrPaginationStalled = hcloud.ErrPaginationStalled
 
-// Fetch returns the page of at most limit records starting at offset, and the total
-// number of records when the service reports one (a negative total means unknown).
-type Fetch[T any] func(ctx context.Context, offset, limit int) (records []T, total int, err error)
-
-// Pager describes how to walk one listing.
-type Pager[T any] struct {
-	// Start is the offset of the first record (0 or 1, as the API counts).
+// Pager describes how to walk one listing whose pages are of type R and whose records
+// are of type T.
+type Pager[R, T any] struct {
+	// Base is the position of the first record of the listing, 0 or 1 as the API counts;
+	// a total counts the records from there.
+	Base int
+	// Start is the position of the first record to fetch, Base or more.
 	Start int
-	// Limit is the page size.
+	// Limit is the page size asked for.
 	Limit int
-	// Key identifies a record, to detect a service that ignores the offset.
+	// Fetch gets the page of at most limit records at position offset.
+	Fetch func(ctx context.Context, offset, limit int) (R, error)
+	// Refetch, when not nil, gets the page at offset again another way after it
+	// repeated the page before it (a service that ignores the parameter Fetch sends).
+	// keep is called when the refetched page is new, so that the listing can stay with
+	// the way that worked. A refetched page that repeats too stalls the walk.
+	Refetch func(ctx context.Context, offset, limit int) (page R, keep func(), err error)
+	// Records returns the records of a page.
+	Records func(R) []T
+	// Total returns the number of records of the listing the page reports, nil when it
+	// reports none.
+	Total func(R) *int
+	// Key identifies a record, to recognise a repeated page.
 	Key func(T) string
-	// Fetch gets one page.
-	Fetch Fetch[T]
 	// Prefix names the operation in errors, e.g. "css: ListLogBackups".
 	Prefix string
 }
 
-// All pages lazily through the listing: one page in memory at a time, the next fetched
-// only when the caller asks for more. It stops after a short or empty page or when the
-// reported total is reached; it yields an error once and stops; a break stops it with
-// no further request.
-func (p Pager[T]) All(ctx context.Context) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		offset, seen := p.Start, 0
-		prevFirst, havePrev := "", false
+// Pages yields the pages lazily: one page in memory at a time, the next fetched only
+// when the caller asks for more. Every page yielded has at least one record. An error
+// is yielded once and ends the walk; a break ends it with no further request.
+func (p Pager[R, T]) Pages(ctx context.Context) iter.Seq2[R, error] {
+	return func(yield func(R, error) bool) {
+		var zero R
+		offset := p.Start
+		var prev []string
 		for {
 			if err := ctx.Err(); err != nil {
-				var zero T
 				yield(zero, err)
 				return
 			}
-			records, total, err := p.Fetch(ctx, offset, p.Limit)
+			resp, err := p.Fetch(ctx, offset, p.Limit)
+			if err != nil {
+				yield(zero, err)
+				return
+			}
+			keys := p.keys(resp)
+			if prev != nil && slices.Equal(keys, prev) {
+				if p.Refetch == nil {
+					yield(zero, p.stalled(offset))
+					return
+				}
+				again, keep, err := p.Refetch(ctx, offset, p.Limit)
+				if err != nil {
+					yield(zero, err)
+					return
+				}
+				if keys = p.keys(again); slices.Equal(keys, prev) {
+					yield(zero, p.stalled(offset))
+					return
+				}
+				keep()
+				resp = again
+			}
+			if len(keys) == 0 {
+				return
+			}
+			if !yield(resp, nil) {
+				return
+			}
+			offset += len(keys)
+			if total := p.Total(resp); total != nil && *total > 0 && offset-p.Base >= *total {
+				return
+			}
+			prev = keys
+		}
+	}
+}
+
+// All yields the records of every page, built on Pages, with the same laziness and
+// error behaviour.
+func (p Pager[R, T]) All(ctx context.Context) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		for resp, err := range p.Pages(ctx) {
 			if err != nil {
 				var zero T
 				yield(zero, err)
 				return
 			}
-			if len(records) == 0 {
-				return
-			}
-			first := p.Key(records[0])
-			if havePrev && first == prevFirst {
-				var zero T
-				yield(zero, fmt.Errorf("%s: %w (offset %d)", p.Prefix, ErrPaginationStalled, offset))
-				return
-			}
-			prevFirst, havePrev = first, true
-			for _, r := range records {
+			for _, r := range p.Records(resp) {
 				if !yield(r, nil) {
 					return
 				}
 			}
-			seen += len(records)
-			offset += len(records)
-			if len(records) < p.Limit || (total >= 0 && seen >= total) {
-				return
-			}
 		}
 	}
+}
+
+// keys returns the keys of the records of a page, in order.
+func (p Pager[R, T]) keys(resp R) []string {
+	records := p.Records(resp)
+	keys := make([]string, len(records))
+	for i, r := range records {
+		keys[i] = p.Key(r)
+	}
+	return keys
+}
+
+// stalled is the error of a page that repeats the page before it.
+func (p Pager[R, T]) stalled(offset int) error {
+	return fmt.Errorf("%s: %w (position %d)", p.Prefix, ErrPaginationStalled, offset)
 }
