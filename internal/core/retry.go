@@ -159,6 +159,9 @@ func (r *retrier) checkRetry(ctx context.Context, resp *http.Response, err error
 		}
 		st.reason = err.Error()
 		st.wait = backoff(st.policy, st.attempts)
+		if !beforeDeadline(ctx, st) {
+			return false, err
+		}
 		return true, nil
 	}
 	code := resp.StatusCode
@@ -172,7 +175,15 @@ func (r *retrier) checkRetry(ctx context.Context, resp *http.Response, err error
 			st.wait = min(d, st.policy.MaxRetryAfter)
 		}
 	}
-	return true, nil
+	return beforeDeadline(ctx, st), nil
+}
+
+// beforeDeadline reports whether the coming wait ends before ctx's deadline. When it
+// cannot, the call ends at once with the last reply or error: idling until the
+// deadline would only lose them.
+func beforeDeadline(ctx context.Context, st *attemptState) bool {
+	dl, ok := ctx.Deadline()
+	return !ok || st.wait < time.Until(dl)
 }
 
 // retryableTransportError reports whether a transport error may succeed on a new attempt:
