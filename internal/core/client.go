@@ -85,7 +85,7 @@ func buildClient(service string, cfg *Config, endpoints []*url.URL, base http.Ro
 	if maxBytes == 0 {
 		maxBytes = hcloud.DefaultMaxResponseBytes
 	}
-	r := &retrier{policy: retryDefaults(cfg.Retry), clock: ClockOf(cfg), logger: cfg.Logger}
+	r := &retrier{policy: clientPolicy(cfg.Retry), clock: ClockOf(cfg), logger: cfg.Logger}
 	return &Client{
 		service:   service,
 		base:      endpoints[0],
@@ -194,6 +194,9 @@ func (c *Client) send(ctx context.Context, call *Call, read bool) (*http.Respons
 			return nil, nil, 0, op.Invalid("WithRetry", "%v", err)
 		}
 		policy = retryDefaults(*p)
+		if policy.Budget == nil {
+			policy.Budget = c.policy.Budget
+		}
 	}
 	if err := checkHeaders(op, call.Options.Header); err != nil {
 		return nil, nil, 0, err
@@ -262,14 +265,17 @@ func (c *Client) send(ctx context.Context, call *Call, read bool) (*http.Respons
 			err = le.err
 		}
 		return nil, nil, st.attempts, &RequestError{Service: c.service, Operation: call.Op, Attempts: st.attempts,
-			StatusCode: st.status, RequestID: st.requestID, Err: unwrapURLError(err)}
+			StatusCode: st.status, RequestID: st.requestID, Err: unwrapURLError(err), BudgetExhausted: st.exhausted}
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		st.succeeded()
 		return resp, st.body, st.attempts, nil
 	}
 	defer resp.Body.Close()
 	st.body.release()
-	return nil, nil, st.attempts, c.apiError(call.Op, resp, st.attempts)
+	ae := c.apiError(call.Op, resp, st.attempts)
+	ae.BudgetExhausted = st.exhausted
+	return nil, nil, st.attempts, ae
 }
 
 // reservedHeaders are set by the pipeline itself; WithHeader cannot replace them.
