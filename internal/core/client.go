@@ -128,7 +128,10 @@ type Call struct {
 	Params []string
 	// Query is the query string; nil for none.
 	Query url.Values
-	// Header holds extra request headers; nil for none.
+	// Header holds the operation's own request headers; nil for none. Each key replaces
+	// the pipeline's default of that name (Accept, Content-Type, User-Agent: all JSON by
+	// default), and a key with no values removes the default. The per-call options'
+	// headers and the authentication headers are not affected.
 	Header http.Header
 	// Body is marshalled as the JSON body; nil sends no body.
 	Body any
@@ -230,19 +233,23 @@ func (c *Client) send(ctx context.Context, call *Call, read bool) (*http.Respons
 	}
 	req.URL = u
 	req.Host = u.Host
-	for k, v := range call.Header {
-		req.Header[k] = v
-	}
 	for k, v := range call.Options.Header {
 		req.Header[k] = append(req.Header[k], v...)
 	}
-	if pid != "" {
-		req.Header.Set("X-Project-Id", string(pid))
-	}
+	// Content-Type on every request, body or not, as the official SDKs send it; the
+	// signature leaves it out, so it does not change it.
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range call.Header {
+		if len(v) == 0 {
+			req.Header.Del(k)
+		} else {
+			req.Header[http.CanonicalHeaderKey(k)] = v
+		}
+	}
+	if pid != "" {
+		req.Header.Set("X-Project-Id", string(pid))
 	}
 	if read {
 		req.SetResponseHandler(func(resp *http.Response) error {
