@@ -37,7 +37,7 @@
 // same offset, limit, last_days (against create_time) and enterprise_project_id
 // rules, status checked against the backup states and name matched exactly. A host
 // with no seeded backup has an empty list. create_time is sent in Unix milliseconds
-// and os_images_data as an empty array.
+// and os_images_data lists the backup's OSImages (an empty array when it has none).
 //
 // POST /v5/{project_id}/ransomware/duplication/{backup_id}/restore (RouteRestoreBackup)
 // takes a body {"server_id", "power_on", "mappings"} (unknown fields, a missing
