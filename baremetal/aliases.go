@@ -45,6 +45,9 @@ var (
 	ErrPreconditionFailed = hcloud.ErrPreconditionFailed
 	// ErrThrottled matches an APIError with status 429.
 	ErrThrottled = hcloud.ErrThrottled
+	// ErrRetryBudgetExhausted matches an APIError or RequestError whose failure was not
+	// retried because the retry budget was empty.
+	ErrRetryBudgetExhausted = hcloud.ErrRetryBudgetExhausted
 	// ErrPaginationStalled is wrapped by the error an iterator yields when the service
 	// answers the same page again whatever position is asked for.
 	ErrPaginationStalled = hcloud.ErrPaginationStalled

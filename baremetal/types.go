@@ -36,26 +36,32 @@ type LogExport struct {
 	ID string
 	// Status is the task state; Status.Done() tells whether the archive is ready.
 	Status ExportStatus
-	// Percent is the progress, 0..100 (the wire's "30%", "30" and 30 all give 30).
+	// Percent is the progress, 0..100 (the wire's "30%", "30" and 30 all give 30), or -1
+	// when the service sent something that is not a percentage (e.g. "N/A"): the export
+	// is reported, and waited for, all the same, and PercentText holds what was sent.
 	Percent int
+	// PercentText is the percentage as the service sent it when it is not one (Percent
+	// is then -1); empty otherwise.
+	PercentText string
 	// CreatedAt is when the export was created; zero when the service sent none.
 	CreatedAt time.Time
 }
 
 // logExportWire is the JSON body of the export and status replies.
 type logExportWire struct {
-	ExportID   string       `json:"export_id"`
-	Status     string       `json:"status"`
-	Percentage wire.Percent `json:"percentage"`
-	CreatedAt  wire.Time    `json:"created_at"`
+	ExportID   string        `json:"export_id"`
+	Status     string        `json:"status"`
+	Percentage wire.Progress `json:"percentage"`
+	CreatedAt  wire.Time     `json:"created_at"`
 }
 
 // logExport converts the wire body to the public type.
 func (w *logExportWire) logExport() LogExport {
 	return LogExport{
-		ID:        w.ExportID,
-		Status:    ExportStatus(w.Status),
-		Percent:   int(w.Percentage),
-		CreatedAt: w.CreatedAt.Time,
+		ID:          w.ExportID,
+		Status:      ExportStatus(w.Status),
+		Percent:     w.Percentage.Percent,
+		PercentText: w.Percentage.Text,
+		CreatedAt:   w.CreatedAt.Time,
 	}
 }

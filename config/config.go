@@ -23,7 +23,9 @@ type Option struct{ apply core.LoadOption }
 
 // Load resolves an hcloud.Config (the type every service package accepts). For each
 // setting the first source that has it wins. A malformed source is an error naming the
-// variable, or the file and line.
+// variable, or the file and line. The Config carries a new retry budget
+// (Retry.Budget, of hcloud.DefaultRetryBudgetCapacity), shared by every client built
+// from it or from a copy of it.
 func Load(ctx context.Context, opts ...Option) (hcloud.Config, error) {
 	list := make([]core.LoadOption, len(opts))
 	for i, o := range opts {

@@ -46,9 +46,13 @@ type APIError struct {
 	Attempts int
 	// Body is the start (at most 4 KiB) of the last reply's body.
 	Body []byte
+	// BudgetExhausted reports that the reply would have been retried but the retry
+	// budget was empty; errors.Is(err, ErrRetryBudgetExhausted) matches it.
+	BudgetExhausted bool
 }
 
-// Error reads like "css: ListLogBackups: 409 CSS.0001: cluster busy (request id abc, 3 attempts)".
+// Error reads like "css: ListLogBackups: 409 CSS.0001: cluster busy (request id abc, 3 attempts)",
+// with ", retry budget exhausted" inside the parentheses when BudgetExhausted is set.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Service)
@@ -78,6 +82,9 @@ func (e *APIError) Error() string {
 	case e.Attempts > 1:
 		extra = append(extra, strconv.Itoa(e.Attempts)+" attempts")
 	}
+	if e.BudgetExhausted {
+		extra = append(extra, ErrRetryBudgetExhausted.Error())
+	}
 	if len(extra) > 0 {
 		b.WriteString(" (")
 		b.WriteString(strings.Join(extra, ", "))
@@ -86,9 +93,12 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
-// Is matches the status sentinels (ErrNotFound, ErrThrottled, ...).
+// Is matches the status sentinels (ErrNotFound, ErrThrottled, ...), and
+// ErrRetryBudgetExhausted when BudgetExhausted is set.
 func (e *APIError) Is(target error) bool {
 	switch target {
+	case ErrRetryBudgetExhausted:
+		return e.BudgetExhausted
 	case ErrUnauthorized:
 		return e.StatusCode == http.StatusUnauthorized
 	case ErrForbidden:
@@ -120,9 +130,13 @@ type RequestError struct {
 	RequestID string
 	// Err is the underlying error.
 	Err error
+	// BudgetExhausted reports that the failure would have been retried but the retry
+	// budget was empty; errors.Is(err, ErrRetryBudgetExhausted) matches it.
+	BudgetExhausted bool
 }
 
-// Error names the operation, the cause and the attempts.
+// Error names the operation, the cause and the attempts, and says when the retry
+// budget was exhausted.
 func (e *RequestError) Error() string {
 	s := e.Service + ": " + e.Operation + ": " + e.Err.Error()
 	var extra []string
@@ -132,6 +146,9 @@ func (e *RequestError) Error() string {
 	if e.Attempts > 1 {
 		extra = append(extra, "after "+strconv.Itoa(e.Attempts)+" attempts")
 	}
+	if e.BudgetExhausted {
+		extra = append(extra, ErrRetryBudgetExhausted.Error())
+	}
 	if len(extra) > 0 {
 		s += " (" + strings.Join(extra, ", ") + ")"
 	}
@@ -140,6 +157,11 @@ func (e *RequestError) Error() string {
 
 // Unwrap returns the cause, so errors.Is(err, context.DeadlineExceeded) works.
 func (e *RequestError) Unwrap() error { return e.Err }
+
+// Is matches ErrRetryBudgetExhausted when BudgetExhausted is set.
+func (e *RequestError) Is(target error) bool {
+	return target == ErrRetryBudgetExhausted && e.BudgetExhausted
+}
 
 // ValidationError is a request refused before anything was sent.
 type ValidationError struct {

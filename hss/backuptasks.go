@@ -57,8 +57,13 @@ type BackupTask struct {
 	HostName string
 	// BackupName is the name of the backup.
 	BackupName string
-	// Progress is the task's progress in percent, 0..100 (process on the wire).
+	// Progress is the task's progress in percent, 0..100 (process on the wire), or -1
+	// when the service sent something that is not a percentage (e.g. -1 or "N/A"): the
+	// task is listed all the same, and ProgressText holds what was sent.
 	Progress int
+	// ProgressText is process as the service sent it when it is not a percentage
+	// (Progress is then -1); empty otherwise.
+	ProgressText string
 	// Status is the task's state.
 	Status TaskStatus
 	// StartedAt is when the task started.
@@ -66,6 +71,9 @@ type BackupTask struct {
 	// EndedAt is when the task ended (ended_at, or updated_at when the service sends
 	// that instead, as its documentation example does); zero while it runs.
 	EndedAt time.Time
+	// UpdatedAt is when the service last updated the task (updated_at); zero when the
+	// reply has none.
+	UpdatedAt time.Time
 	// ErrorCode is the error code of a failed task; empty otherwise.
 	ErrorCode string
 	// ErrorMessage is the error message of a failed task; empty otherwise.
@@ -74,14 +82,14 @@ type BackupTask struct {
 
 // backupTaskWire is OperationLogInfo as the service sends it.
 type backupTaskWire struct {
-	HostID     string       `json:"host_id"`
-	HostName   string       `json:"host_name"`
-	BackupName string       `json:"backup_name"`
-	Process    wire.Percent `json:"process"`
-	Status     string       `json:"status"`
-	StartedAt  wire.Time    `json:"started_at"`
-	EndedAt    wire.Time    `json:"ended_at"`
-	UpdatedAt  wire.Time    `json:"updated_at"`
+	HostID     string        `json:"host_id"`
+	HostName   string        `json:"host_name"`
+	BackupName string        `json:"backup_name"`
+	Process    wire.Progress `json:"process"`
+	Status     string        `json:"status"`
+	StartedAt  wire.Time     `json:"started_at"`
+	EndedAt    wire.Time     `json:"ended_at"`
+	UpdatedAt  wire.Time     `json:"updated_at"`
 	ErrorInfo  *struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
@@ -90,13 +98,15 @@ type backupTaskWire struct {
 
 func (w *backupTaskWire) task() BackupTask {
 	t := BackupTask{
-		HostID:     w.HostID,
-		HostName:   w.HostName,
-		BackupName: w.BackupName,
-		Progress:   int(w.Process),
-		Status:     TaskStatus(w.Status),
-		StartedAt:  w.StartedAt.Time,
-		EndedAt:    w.EndedAt.Time,
+		HostID:       w.HostID,
+		HostName:     w.HostName,
+		BackupName:   w.BackupName,
+		Progress:     w.Process.Percent,
+		ProgressText: w.Process.Text,
+		Status:       TaskStatus(w.Status),
+		StartedAt:    w.StartedAt.Time,
+		EndedAt:      w.EndedAt.Time,
+		UpdatedAt:    w.UpdatedAt.Time,
 	}
 	if t.EndedAt.IsZero() {
 		t.EndedAt = w.UpdatedAt.Time

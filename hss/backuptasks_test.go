@@ -34,6 +34,7 @@ func TestListBackupTasksFixtures(t *testing.T) {
 			HostID: "c882e0-c4c1-4e89-b99a-f632", HostName: "ecs-test", BackupName: "autobk_9",
 			Progress: 100, Status: TaskStatusSuccess,
 			StartedAt: mustTime(t, "2025-03-06T05:26:18Z"), EndedAt: mustTime(t, "2025-03-06T05:27:02Z"),
+			UpdatedAt: mustTime(t, "2025-03-06T05:27:02Z"),
 		}},
 	}, {
 		name:    "ended_at, error_info, nulls, offset zone, zone-less time, unknown status",
@@ -46,6 +47,7 @@ func TestListBackupTasksFixtures(t *testing.T) {
 			HostID: "5a1f0a3e-4c8e-4a55-9d0f-0e2b7c9d1a11", HostName: "ecs-web-01", BackupName: "autobk_12",
 			Progress: 35, Status: TaskStatusFailed,
 			StartedAt: mustTime(t, "2025-03-07T01:00:00Z"), EndedAt: mustTime(t, "2025-03-07T01:03:30Z"),
+			UpdatedAt: mustTime(t, "2025-03-07T01:04:00Z"),
 			ErrorCode: "HSS.1041", ErrorMessage: "the backup vault is full",
 		}, {
 			HostID: "9d2c4b6a-1e3f-4a5b-8c7d-6e5f4a3b2c1d", HostName: "ecs-db-02", BackupName: "manual_3",
@@ -53,6 +55,26 @@ func TestListBackupTasksFixtures(t *testing.T) {
 		}, {
 			HostID: "9d2c4b6a-1e3f-4a5b-8c7d-6e5f4a3b2c1d", HostName: "ecs-db-02", BackupName: "manual_2",
 			Status: TaskStatus("paused"), StartedAt: mustTime(t, "2025-03-07T03:00:00Z"),
+		}},
+	}, {
+		name:    "cosmetic progress that is not a percentage",
+		fixture: "listbackuptasks_cosmetic.json",
+		req:     &ListBackupTasksRequest{},
+		query:   "limit=10&offset=0",
+		total:   ptr(4),
+		tasks: []BackupTask{{
+			HostID: "h-1", HostName: "ecs-1", BackupName: "b-1", Progress: -1, ProgressText: "-1", Status: TaskStatusWaiting,
+			StartedAt: mustTime(t, "2025-03-07T01:00:00Z"), EndedAt: mustTime(t, "2025-03-07T01:00:05Z"),
+			UpdatedAt: mustTime(t, "2025-03-07T01:00:05Z"),
+		}, {
+			HostID: "h-2", HostName: "ecs-2", BackupName: "b-2", Progress: -1, ProgressText: "N/A", Status: TaskStatusRunning,
+			StartedAt: mustTime(t, "2025-03-07T02:00:00Z"),
+		}, {
+			HostID: "h-3", HostName: "ecs-3", BackupName: "b-3", Progress: 50, Status: TaskStatusRunning,
+			StartedAt: mustTime(t, "2025-03-07T03:00:00Z"),
+		}, {
+			HostID: "h-4", HostName: "ecs-4", BackupName: "b-4", Status: TaskStatusWaiting,
+			StartedAt: mustTime(t, "2025-03-07T04:00:00Z"),
 		}},
 	}, {
 		name:    "empty page",
@@ -95,7 +117,8 @@ func assertTask(t *testing.T, want, got BackupTask) {
 	t.Helper()
 	assert.True(t, want.StartedAt.Equal(got.StartedAt), "StartedAt %v, want %v", got.StartedAt, want.StartedAt)
 	assert.True(t, want.EndedAt.Equal(got.EndedAt), "EndedAt %v, want %v", got.EndedAt, want.EndedAt)
-	want.StartedAt, want.EndedAt, got.StartedAt, got.EndedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	assert.True(t, want.UpdatedAt.Equal(got.UpdatedAt), "UpdatedAt %v, want %v", got.UpdatedAt, want.UpdatedAt)
+	want.StartedAt, want.EndedAt, want.UpdatedAt = got.StartedAt, got.EndedAt, got.UpdatedAt
 	assert.Equal(t, want, got)
 }
 
@@ -126,6 +149,17 @@ func TestListBackupTasksErrors(t *testing.T) {
 		for _, r := range reqs {
 			assert.NoError(t, r.verifyErr)
 			assert.Equal(t, "limit=10&offset=0", r.query)
+		}
+	})
+	t.Run("identifiers and statuses stay strict", func(t *testing.T) {
+		t.Parallel()
+		for _, body := range []string{
+			`{"total_num":1,"data_list":[{"host_id":7,"status":"running","process":"N/A"}]}`,
+			`{"total_num":1,"data_list":[{"host_id":"h-1","status":3,"process":10}]}`,
+		} {
+			c, _ := newMock(t, nil, replies(func() *http.Response { return reply(200, body) }))
+			_, err := c.ListBackupTasks(context.Background(), &ListBackupTasksRequest{})
+			assert.ErrorContains(t, err, "decode response", body)
 		}
 	})
 	t.Run("malformed JSON", func(t *testing.T) {

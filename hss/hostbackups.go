@@ -64,6 +64,15 @@ type HostBackup struct {
 	CreatedAt time.Time
 	// Tag is the backup's tag (backup_tag) as the service reports it.
 	Tag int
+	// OSImages are the images registered from the backup (os_images_data); nil when
+	// there are none.
+	OSImages []OSImage
+}
+
+// OSImage is an image registered from a host backup.
+type OSImage struct {
+	// ImageID identifies the image (image_id).
+	ImageID string
 }
 
 // hostBackupWire is one backup as the service sends it.
@@ -73,6 +82,24 @@ type hostBackupWire struct {
 	BackupStatus string    `json:"backup_status"`
 	CreateTime   wire.Time `json:"create_time"`
 	BackupTag    int       `json:"backup_tag"`
+	OSImagesData []struct {
+		ImageID string `json:"image_id"`
+	} `json:"os_images_data"`
+}
+
+// backup converts the wire record to the public type.
+func (w *hostBackupWire) backup() HostBackup {
+	b := HostBackup{
+		BackupID:   w.BackupID,
+		BackupName: w.BackupName,
+		Status:     BackupStatus(w.BackupStatus),
+		CreatedAt:  w.CreateTime.Time,
+		Tag:        w.BackupTag,
+	}
+	for _, img := range w.OSImagesData {
+		b.OSImages = append(b.OSImages, OSImage{ImageID: img.ImageID})
+	}
+	return b
 }
 
 // listHostBackupsWire is the reply of ListBackedupByHostId.
@@ -117,14 +144,8 @@ func (c *Client) listHostBackups(ctx context.Context, req *ListHostBackupsReques
 		NextOffset:       req.Offset + len(out.DataList),
 		ResponseMetadata: meta,
 	}
-	for _, w := range out.DataList {
-		resp.Backups = append(resp.Backups, HostBackup{
-			BackupID:   w.BackupID,
-			BackupName: w.BackupName,
-			Status:     BackupStatus(w.BackupStatus),
-			CreatedAt:  w.CreateTime.Time,
-			Tag:        w.BackupTag,
-		})
+	for i := range out.DataList {
+		resp.Backups = append(resp.Backups, out.DataList[i].backup())
 	}
 	return resp, nil
 }

@@ -33,7 +33,19 @@ func TestListHostBackupsFixtures(t *testing.T) {
 		total:   ptr(2),
 		backups: []HostBackup{
 			{BackupID: "0b3e7c55-7f3a-4c39-a0d4-3f0f9c3b8e21", BackupName: "autobk_9", Status: BackupStatusAvailable,
-				CreatedAt: mustTime(t, "2025-03-06T05:26:18Z"), Tag: 1},
+				CreatedAt: mustTime(t, "2025-03-06T05:26:18Z"), Tag: 1, OSImages: []OSImage{{ImageID: "img-1"}}},
+			{BackupID: "6f1d2e3c-4b5a-4978-8695-a4b3c2d1e0f9", BackupName: "manual_1", Status: BackupStatusProtecting,
+				CreatedAt: mustTime(t, "2025-03-07T05:30:00Z")},
+		},
+	}, {
+		name:    "os_images_data with two images",
+		fixture: "listhostbackups_os_images.json",
+		req:     &ListHostBackupsRequest{HostID: "c882e0-c4c1-4e89-b99a-f632"},
+		query:   "limit=10&offset=0",
+		total:   ptr(2),
+		backups: []HostBackup{
+			{BackupID: "0b3e7c55-7f3a-4c39-a0d4-3f0f9c3b8e21", BackupName: "autobk_9", Status: BackupStatusAvailable,
+				CreatedAt: mustTime(t, "2025-03-06T05:26:18Z"), Tag: 1, OSImages: []OSImage{{ImageID: "img-1"}, {ImageID: "img-2"}}},
 			{BackupID: "6f1d2e3c-4b5a-4978-8695-a4b3c2d1e0f9", BackupName: "manual_1", Status: BackupStatusProtecting,
 				CreatedAt: mustTime(t, "2025-03-07T05:30:00Z")},
 		},

@@ -201,7 +201,8 @@ func NewServer(opts ...Option) *Server {
 func (s *Server) Close() { s.f.Close() }
 
 // Config returns a baremetal.Config for the server: its URL (http allowed), project,
-// credentials or token, and clock.
+// credentials or token, clock, and a new retry budget (RetryPolicy.Budget) shared by the
+// clients built from it.
 func (s *Server) Config() baremetal.Config { return s.f.Config() }
 
 // AddServer registers a physical server and returns the serial number its archives

@@ -254,7 +254,8 @@ func NewServer(opts ...Option) *Server {
 }
 
 // Config returns a client configuration for the server: its URL as the endpoint (http
-// allowed), its project, its credentials (or its token, WithAuthToken) and its clock.
+// allowed), its project, its credentials (or its token, WithAuthToken), its clock, and
+// a new retry budget (RetryPolicy.Budget) shared by the clients built from it.
 func (s *Server) Config() css.Config { return s.fs.Config() }
 
 // Close stops the server and waits for the requests being served.

@@ -163,7 +163,8 @@ func (s *Server) Close() { s.f.Close() }
 
 // Config returns a client configuration pointing at the server: its URL (with
 // AllowInsecureHTTP), ProjectID and Credentials (or the token of WithAuthToken), and the
-// clock of WithClock.
+// clock of WithClock, and a new retry budget (RetryPolicy.Budget) shared by the clients
+// built from it.
 func (s *Server) Config() dws.Config { return s.f.Config() }
 
 // Now returns the time on the server's clock.

@@ -46,14 +46,16 @@ func TestClientListBackupTasks(t *testing.T) {
 	assert.Equal(t, 200, resp.StatusCode)
 	assert.Len(t, resp.RequestID, 32)
 	// What the fake stores, as the client decodes it: the end times of the 2nd and 4th
-	// task travel as updated_at, the 1st as ended_at, and all come back in EndedAt.
+	// task travel as updated_at (so UpdatedAt is set), the 1st as ended_at, and all come
+	// back in EndedAt.
 	assert.Equal(t, srv.BackupTasks(), resp.Tasks)
 	require.Len(t, resp.Tasks, 4)
 	assert.Equal(t, hss.BackupTask{HostID: "host-0", HostName: "ecs-0", BackupName: "autobk_3", Progress: 100,
-		Status: hss.TaskStatusSkipped, StartedAt: base.Add(3 * time.Minute), EndedAt: base.Add(3*time.Minute + 30*time.Second)}, resp.Tasks[0])
+		Status: hss.TaskStatusSkipped, StartedAt: base.Add(3 * time.Minute), EndedAt: base.Add(3*time.Minute + 30*time.Second),
+		UpdatedAt: base.Add(3*time.Minute + 30*time.Second)}, resp.Tasks[0])
 	assert.Equal(t, hss.BackupTask{HostID: "host-1", HostName: "ecs-1", BackupName: "autobk_1", Progress: 100,
 		Status: hss.TaskStatusFailed, StartedAt: base.Add(time.Minute), EndedAt: base.Add(time.Minute + 30*time.Second),
-		ErrorCode: "HSS.1041", ErrorMessage: "vault full"}, resp.Tasks[2])
+		UpdatedAt: base.Add(time.Minute + 30*time.Second), ErrorCode: "HSS.1041", ErrorMessage: "vault full"}, resp.Tasks[2])
 	assert.Equal(t, base.Add(30*time.Second), resp.Tasks[3].EndedAt, "from ended_at")
 	assert.True(t, resp.Tasks[2].Status.Terminal())
 	assert.False(t, resp.Tasks[1].Status.Terminal())
@@ -101,7 +103,8 @@ func TestClientHostBackups(t *testing.T) {
 		srv.AddHostBackup("host/1", hss.HostBackup{BackupID: "bk-" + strconv.Itoa(i), BackupName: "autobk_" + strconv.Itoa(i),
 			CreatedAt: now.Add(-time.Duration(i) * time.Hour), Tag: i % 2})
 	}
-	srv.AddHostBackup("host-2", hss.HostBackup{BackupID: "elsewhere", Status: hss.BackupStatusRestoring})
+	srv.AddHostBackup("host-2", hss.HostBackup{BackupID: "elsewhere", Status: hss.BackupStatusRestoring,
+		OSImages: []hss.OSImage{{ImageID: "img-1"}, {ImageID: "img-2"}}})
 	c := newClient(t, srv)
 
 	resp, err := c.ListHostBackups(context.Background(), &hss.ListHostBackupsRequest{HostID: "host/1", Offset: 20, Region: "ap-southeast-1"})
@@ -129,6 +132,7 @@ func TestClientHostBackups(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, resp.Backups, 1)
 	assert.Equal(t, "elsewhere", resp.Backups[0].BackupID)
+	assert.Equal(t, []hss.OSImage{{ImageID: "img-1"}, {ImageID: "img-2"}}, resp.Backups[0].OSImages, "os_images_data")
 	assert.Equal(t, hss.BackupStatusRestoring, resp.Backups[0].Status)
 }
 

@@ -173,12 +173,17 @@ type backupsReply struct {
 
 // backupWire is one backup as the real service sends it.
 type backupWire struct {
-	BackupID     string `json:"backup_id"`
-	BackupName   string `json:"backup_name"`
-	BackupStatus string `json:"backup_status"`
-	CreateTime   int64  `json:"create_time"`
-	OSImagesData []any  `json:"os_images_data"`
-	BackupTag    int    `json:"backup_tag"`
+	BackupID     string      `json:"backup_id"`
+	BackupName   string      `json:"backup_name"`
+	BackupStatus string      `json:"backup_status"`
+	CreateTime   int64       `json:"create_time"`
+	OSImagesData []imageWire `json:"os_images_data"`
+	BackupTag    int         `json:"backup_tag"`
+}
+
+// imageWire is one entry of os_images_data.
+type imageWire struct {
+	ImageID string `json:"image_id"`
 }
 
 // listHostBackups serves RouteListHostBackups.
@@ -201,12 +206,16 @@ func (s *Server) listHostBackups(w http.ResponseWriter, r *http.Request, _ []byt
 	from, to := lq.window(len(match), s.paging)
 	reply := backupsReply{TotalNum: s.paging.total(len(match)), DataList: make([]backupWire, 0, to-from)}
 	for _, b := range match[from:to] {
+		images := make([]imageWire, 0, len(b.OSImages))
+		for _, img := range b.OSImages {
+			images = append(images, imageWire{ImageID: img.ImageID})
+		}
 		reply.DataList = append(reply.DataList, backupWire{
 			BackupID:     b.BackupID,
 			BackupName:   b.BackupName,
 			BackupStatus: string(b.Status),
 			CreateTime:   b.CreatedAt.UnixMilli(),
-			OSImagesData: []any{},
+			OSImagesData: images,
 			BackupTag:    b.Tag,
 		})
 	}

@@ -37,7 +37,7 @@
 // same offset, limit, last_days (against create_time) and enterprise_project_id
 // rules, status checked against the backup states and name matched exactly. A host
 // with no seeded backup has an empty list. create_time is sent in Unix milliseconds
-// and os_images_data as an empty array.
+// and os_images_data lists the backup's OSImages (an empty array when it has none).
 //
 // Two options reproduce the ways a real service may page both listings, so that code
 // can be tested against each: WithPageCap(n) sends at most n records per page whatever
@@ -240,7 +240,8 @@ func (s *Server) Close() { s.f.Close() }
 
 // Config returns a client configuration pointing at the server: its URL (with
 // AllowInsecureHTTP), ProjectID and Credentials (or the token of WithAuthToken), and the
-// clock of WithClock.
+// clock of WithClock, and a new retry budget (RetryPolicy.Budget) shared by the clients
+// built from it.
 func (s *Server) Config() hss.Config { return s.f.Config() }
 
 // Now returns the time on the server's clock.

@@ -73,7 +73,8 @@ func (s *Server) AddHostBackup(hostID string, b hss.HostBackup) {
 
 // BackupTasks returns every task, seeded or created by a restore, as the task list
 // serves them: newest StartedAt first, in their state at the server's current time,
-// with times in UTC rounded down to the second, as a client decodes them.
+// with times in UTC rounded down to the second, as a client decodes them (UpdatedAt
+// set for the tasks whose end time is served as updated_at).
 func (s *Server) BackupTasks() []hss.BackupTask {
 	sorted := s.sortedTasks(s.Now())
 	out := make([]hss.BackupTask, len(sorted))
@@ -81,6 +82,10 @@ func (s *Server) BackupTasks() []hss.BackupTask {
 		out[i] = t.BackupTask
 		out[i].StartedAt = wireRound(t.StartedAt)
 		out[i].EndedAt = wireRound(t.EndedAt)
+		out[i].UpdatedAt = time.Time{}
+		if t.updatedAt {
+			out[i].UpdatedAt = out[i].EndedAt
+		}
 	}
 	return out
 }

@@ -85,7 +85,7 @@ func buildClient(service string, cfg *Config, endpoints []*url.URL, base http.Ro
 	if maxBytes == 0 {
 		maxBytes = hcloud.DefaultMaxResponseBytes
 	}
-	r := &retrier{policy: retryDefaults(cfg.Retry), clock: ClockOf(cfg), logger: cfg.Logger}
+	r := &retrier{policy: clientPolicy(cfg.Retry), clock: ClockOf(cfg), logger: cfg.Logger}
 	return &Client{
 		service:   service,
 		base:      endpoints[0],
@@ -128,7 +128,10 @@ type Call struct {
 	Params []string
 	// Query is the query string; nil for none.
 	Query url.Values
-	// Header holds extra request headers; nil for none.
+	// Header holds the operation's own request headers; nil for none. Each key replaces
+	// the pipeline's default of that name (Accept, Content-Type, User-Agent: all JSON by
+	// default), and a key with no values removes the default. The per-call options'
+	// headers and the authentication headers are not affected.
 	Header http.Header
 	// Body is marshalled as the JSON body; nil sends no body.
 	Body any
@@ -194,6 +197,9 @@ func (c *Client) send(ctx context.Context, call *Call, read bool) (*http.Respons
 			return nil, nil, 0, op.Invalid("WithRetry", "%v", err)
 		}
 		policy = retryDefaults(*p)
+		if policy.Budget == nil {
+			policy.Budget = c.policy.Budget
+		}
 	}
 	if err := checkHeaders(op, call.Options.Header); err != nil {
 		return nil, nil, 0, err
@@ -227,19 +233,23 @@ func (c *Client) send(ctx context.Context, call *Call, read bool) (*http.Respons
 	}
 	req.URL = u
 	req.Host = u.Host
-	for k, v := range call.Header {
-		req.Header[k] = v
-	}
 	for k, v := range call.Options.Header {
 		req.Header[k] = append(req.Header[k], v...)
 	}
-	if pid != "" {
-		req.Header.Set("X-Project-Id", string(pid))
-	}
+	// Content-Type on every request, body or not, as the official SDKs send it; the
+	// signature leaves it out, so it does not change it.
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range call.Header {
+		if len(v) == 0 {
+			req.Header.Del(k)
+		} else {
+			req.Header[http.CanonicalHeaderKey(k)] = v
+		}
+	}
+	if pid != "" {
+		req.Header.Set("X-Project-Id", string(pid))
 	}
 	if read {
 		req.SetResponseHandler(func(resp *http.Response) error {
@@ -262,14 +272,17 @@ func (c *Client) send(ctx context.Context, call *Call, read bool) (*http.Respons
 			err = le.err
 		}
 		return nil, nil, st.attempts, &RequestError{Service: c.service, Operation: call.Op, Attempts: st.attempts,
-			StatusCode: st.status, RequestID: st.requestID, Err: unwrapURLError(err)}
+			StatusCode: st.status, RequestID: st.requestID, Err: unwrapURLError(err), BudgetExhausted: st.exhausted}
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		st.succeeded()
 		return resp, st.body, st.attempts, nil
 	}
 	defer resp.Body.Close()
 	st.body.release()
-	return nil, nil, st.attempts, c.apiError(call.Op, resp, st.attempts)
+	ae := c.apiError(call.Op, resp, st.attempts)
+	ae.BudgetExhausted = st.exhausted
+	return nil, nil, st.attempts, ae
 }
 
 // reservedHeaders are set by the pipeline itself; WithHeader cannot replace them.

@@ -160,7 +160,7 @@ func TestDoSuccessBuildsSignedRequest(t *testing.T) {
 	assert.Equal(t, testProject, r.header.Get("X-Project-Id"))
 	assert.Equal(t, testCreds.SecurityToken, r.header.Get("X-Security-Token"))
 	assert.Equal(t, "application/json", r.header.Get("Accept"))
-	assert.Empty(t, r.header.Get("Content-Type"), "no body, no content type")
+	assert.Equal(t, "application/json", r.header.Get("Content-Type"), "sent without a body too, as the official SDK does")
 	assert.True(t, strings.HasPrefix(r.header.Get("User-Agent"), "hcloudlogs-go/"))
 	assert.Empty(t, r.body)
 }

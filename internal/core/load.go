@@ -175,7 +175,8 @@ func LoadConfig(ctx context.Context, opts ...LoadOption) (Config, error) {
 			opt(&o)
 		}
 	}
-	cfg := Config{HTTPClient: o.httpClient, Clock: o.clock}
+	cfg := Config{HTTPClient: o.httpClient, Clock: o.clock,
+		Retry: RetryPolicy{Budget: hcloud.NewRetryBudget(hcloud.DefaultRetryBudgetCapacity)}}
 
 	creds, haveCreds, err := o.explicitOrEnvCredentials()
 	if err != nil {

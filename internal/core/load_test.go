@@ -193,6 +193,8 @@ func TestLoadConfigEachSourceAlone(t *testing.T) {
 			require.NoError(t, err)
 			require.NotNil(t, cfg.ResolveEndpoints, "LoadConfig resolves endpoints per region")
 			cfg.ResolveEndpoints = nil
+			require.NotNil(t, cfg.Retry.Budget, "LoadConfig puts a retry budget in the Config")
+			cfg.Retry.Budget = nil
 			assert.Equal(t, tc.want, cfg)
 		})
 	}

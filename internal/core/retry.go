@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -53,6 +54,16 @@ func retryDefaults(p RetryPolicy) RetryPolicy {
 	return p
 }
 
+// clientPolicy is retryDefaults for a client's own policy: without a budget in the
+// Config, the client makes its own.
+func clientPolicy(p RetryPolicy) RetryPolicy {
+	p = retryDefaults(p)
+	if p.Budget == nil {
+		p.Budget = hcloud.NewRetryBudget(hcloud.DefaultRetryBudgetCapacity)
+	}
+	return p
+}
+
 // backoff is the wait before retry number n (1 for the first retry): full jitter over
 // an exponential ceiling, MinWait·2^(n-1) capped at MaxWait.
 func backoff(p RetryPolicy, n int) time.Duration {
@@ -96,10 +107,79 @@ type attemptState struct {
 	status    int     // the status and request ID of the reply whose body it read
 	requestID string
 	method    string
-	policy    RetryPolicy // the call's policy, defaults filled in
+	policy    RetryPolicy // the call's policy, defaults and budget filled in
 	attempts  int
 	wait      time.Duration
 	reason    string
+	cost      int  // what the retry that led to this attempt took from the budget
+	exhausted bool // this attempt's failure was not retried for want of budget
+}
+
+// charge takes cost tokens from the call's budget for the coming retry, unless the
+// budget is off or cost is 0. It reports false, and marks the call, when the budget
+// cannot pay.
+func (r *retrier) charge(ctx context.Context, st *attemptState, cost int) bool {
+	if st.policy.DisableBudget || cost == 0 {
+		st.cost = 0
+		return true
+	}
+	if st.policy.Budget.Acquire(cost) {
+		st.cost = cost
+		return true
+	}
+	st.exhausted = true
+	if r.logger != nil {
+		r.logger.LogAttrs(ctx, slog.LevelDebug, "hcloudlogs: retry budget exhausted, not retrying",
+			slog.String("reason", st.reason),
+			slog.Int("attempts", st.attempts))
+	}
+	return false
+}
+
+// succeeded refunds the budget for a call that got a 2xx reply: one token for a
+// first-attempt success, what the last retry took for a successful retry.
+func (st *attemptState) succeeded() {
+	if st.policy.DisableBudget {
+		return
+	}
+	if st.attempts <= 1 {
+		st.policy.Budget.Release(hcloud.RetryBudgetSuccessRefund)
+		return
+	}
+	st.policy.Budget.Release(st.cost)
+}
+
+// transportCost is what a retry after the transport error err takes from the budget.
+func transportCost(err error) int {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
+		return hcloud.RetryBudgetTimeoutCost
+	}
+	return hcloud.RetryBudgetRetryCost
+}
+
+// statusCost is what a retry after a reply with status code takes from the budget:
+// outages (5xx) pay, throttling and state answers (4xx) do not.
+func statusCost(code int) int {
+	if code >= 500 {
+		return hcloud.RetryBudgetRetryCost
+	}
+	return 0
+}
+
+// dialError reports whether err happened before anything was sent: the connection
+// could not be made (refused, unreachable, a dial timeout) or the host name did not
+// resolve.
+func dialError(err error) bool {
+	var (
+		local *localError
+		op    *net.OpError
+		dns   *net.DNSError
+	)
+	if errors.As(err, &local) {
+		return false
+	}
+	return errors.As(err, &op) && op.Op == "dial" || errors.As(err, &dns)
 }
 
 type attemptKey struct{}
@@ -137,6 +217,7 @@ func (r *retrier) requestHook(_ retryablehttp.Logger, req *http.Request, i int) 
 	if st := stateOf(req.Context()); st != nil {
 		st.attempts = i + 1
 		st.status, st.requestID = 0, ""
+		st.exhausted = false
 	}
 }
 
@@ -149,16 +230,23 @@ func (r *retrier) checkRetry(ctx context.Context, resp *http.Response, err error
 	if st == nil {
 		return false, err
 	}
-	if st.attempts >= st.policy.MaxAttempts {
+	// The loop asks again about a reply its response handler let through: the answer
+	// stands, and an exhausted budget is not asked twice.
+	if st.exhausted || st.attempts >= st.policy.MaxAttempts {
 		return false, err
 	}
 	idempotent := st.method == http.MethodGet || st.method == http.MethodHead
 	if err != nil {
-		if !idempotent || !retryableTransportError(err) {
+		// Nothing was sent after a dial error, so any method may try again; other
+		// errors may have reached the server, so only idempotent methods do.
+		if !dialError(err) && !(idempotent && retryableTransportError(err)) {
 			return false, err
 		}
 		st.reason = err.Error()
 		st.wait = backoff(st.policy, st.attempts)
+		if !beforeDeadline(ctx, st) || !r.charge(ctx, st, transportCost(err)) {
+			return false, err
+		}
 		return true, nil
 	}
 	code := resp.StatusCode
@@ -172,7 +260,15 @@ func (r *retrier) checkRetry(ctx context.Context, resp *http.Response, err error
 			st.wait = min(d, st.policy.MaxRetryAfter)
 		}
 	}
-	return true, nil
+	return beforeDeadline(ctx, st) && r.charge(ctx, st, statusCost(code)), nil
+}
+
+// beforeDeadline reports whether the coming wait ends before ctx's deadline. When it
+// cannot, the call ends at once with the last reply or error: idling until the
+// deadline would only lose them.
+func beforeDeadline(ctx context.Context, st *attemptState) bool {
+	dl, ok := ctx.Deadline()
+	return !ok || st.wait < time.Until(dl)
 }
 
 // retryableTransportError reports whether a transport error may succeed on a new attempt:

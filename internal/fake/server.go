@@ -37,6 +37,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/core"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
 )
@@ -207,13 +208,15 @@ func (s *Server) Close() {
 
 // Config returns a client configuration for the server: its URL as the endpoint of its
 // service (http allowed), ProjectID, and Credentials, or the AuthToken in token mode,
-// and the server's Clock when one was given.
+// the server's Clock when one was given, and a new retry budget of the default
+// capacity, shared by the clients built from this Config.
 func (s *Server) Config() core.Config {
 	cfg := core.Config{
 		ServiceEndpoints:  map[string][]string{s.service: {s.URL}},
 		AllowInsecureHTTP: true,
 		ProjectID:         s.projectID,
 		Clock:             s.clock,
+		Retry:             hcloud.RetryPolicy{Budget: hcloud.NewRetryBudget(hcloud.DefaultRetryBudgetCapacity)},
 	}
 	if s.token != "" {
 		cfg.AuthToken = s.token

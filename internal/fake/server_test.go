@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hcloudlogs/hcloudlogs-go/fakeclock"
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/core"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
 )
@@ -55,7 +56,9 @@ func TestConfig(t *testing.T) {
 		ProjectID:         signed.ProjectID,
 		Credentials:       signed.Credentials,
 		Clock:             clock,
+		Retry:             hcloud.RetryPolicy{Budget: hcloud.NewRetryBudget(hcloud.DefaultRetryBudgetCapacity)},
 	}, signed.Config())
+	assert.NotSame(t, signed.Config().Retry.Budget, signed.Config().Retry.Budget, "one budget per Config")
 	assert.Equal(t, clock.Now(), signed.Now())
 	clock.Advance(time.Hour)
 	assert.Equal(t, clock.Now(), signed.Now())
@@ -67,6 +70,7 @@ func TestConfig(t *testing.T) {
 		AllowInsecureHTTP: true,
 		ProjectID:         token.ProjectID,
 		AuthToken:         "tok",
+		Retry:             hcloud.RetryPolicy{Budget: hcloud.NewRetryBudget(hcloud.DefaultRetryBudgetCapacity)},
 	}, token.Config())
 	assert.WithinDuration(t, time.Now(), token.Now(), time.Minute)
 }

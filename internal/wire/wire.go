@@ -1,6 +1,6 @@
 // Package wire decodes the loosely typed JSON values of the Huawei Cloud APIs: times
 // that arrive as Unix milliseconds (number or string), RFC 3339 or zone-less text, and
-// percentages that arrive as "30%", "30" or 30.
+// percentages that arrive as "30%", "30" or 30, or as something else entirely.
 package wire
 
 import (
@@ -101,21 +101,36 @@ func parseTimeString(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("time %.40q: not Unix milliseconds, RFC 3339 or 2006-01-02T15:04:05", s)
 }
 
-// Percent is an integer percentage, 0..100, that decodes from "30%", "30", 30 or
-// null (0). A fraction is truncated ("12.5%" is 12).
-type Percent int
+// Progress is a cosmetic percentage that never fails to decode, so that an odd value
+// (-1, "N/A") cannot fail a whole reply. Percent is 0..100 when the value is one
+// ("30%", "30", 30; a fraction is truncated), 0 for null or "", and -1 for anything
+// else; Text then holds the value as sent (a string's content, or the JSON text of
+// any other value) and is empty otherwise.
+type Progress struct {
+	Percent int
+	Text    string
+}
 
-// UnmarshalJSON implements json.Unmarshaler.
-func (p *Percent) UnmarshalJSON(b []byte) error {
+// UnmarshalJSON implements json.Unmarshaler; it fails only on input that is not JSON.
+func (p *Progress) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
 	v, err := ParsePercent(b)
-	if err != nil {
-		return err
+	if err == nil {
+		*p = Progress{Percent: v}
+		return nil
 	}
-	*p = Percent(v)
+	text := string(b)
+	if len(b) > 0 && b[0] == '"' {
+		if err := json.Unmarshal(b, &text); err != nil {
+			return fmt.Errorf("progress %.40s: %w", b, err)
+		}
+	}
+	*p = Progress{Percent: -1, Text: text}
 	return nil
 }
 
-// ParsePercent decodes one raw JSON value as a percentage (see Percent).
+// ParsePercent decodes one raw JSON value as a percentage, 0..100, from "30%", "30",
+// 30 or null (0); a fraction is truncated ("12.5%" is 12).
 func ParsePercent(b []byte) (int, error) {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 || string(b) == "null" {

@@ -67,6 +67,26 @@ func TestParsePercent(t *testing.T) {
 	}
 }
 
+func TestProgress(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]Progress{
+		`"30%"`: {Percent: 30}, `30`: {Percent: 30}, `null`: {}, `""`: {},
+		`-1`: {Percent: -1, Text: "-1"}, `"N/A"`: {Percent: -1, Text: "N/A"}, `"130%"`: {Percent: -1, Text: "130%"},
+		`true`: {Percent: -1, Text: "true"}, ` {"a": [1]} `: {Percent: -1, Text: `{"a": [1]}`},
+	} {
+		var got struct {
+			P Progress `json:"p"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(`{"p":`+in+`}`), &got), in)
+		assert.Equal(t, want, got.P, in)
+	}
+	var absent struct {
+		P Progress `json:"p"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(`{}`), &absent))
+	assert.Equal(t, Progress{}, absent.P)
+}
+
 func FuzzDecoders(f *testing.F) {
 	for _, s := range []string{`1656042837000`, `"30%"`, `"2022-10-31T09:11:31"`, `null`, `"x"`, `-1`} {
 		f.Add([]byte(s))
@@ -77,6 +97,12 @@ func FuzzDecoders(f *testing.F) {
 		}
 		if p, err := ParsePercent(b); err == nil && (p < 0 || p > 100) {
 			t.Fatalf("percent %d out of bounds for %q", p, b)
+		}
+		var pr Progress
+		if json.Valid(b) {
+			if err := pr.UnmarshalJSON(b); err != nil || pr.Percent < -1 || pr.Percent > 100 {
+				t.Fatalf("progress %+v, %v for %q", pr, err, b)
+			}
 		}
 	})
 }
