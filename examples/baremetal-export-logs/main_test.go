@@ -63,7 +63,7 @@ func TestRunFakeWithOut(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "logs.tar.gz")
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), []string{"-server", "srv-42", "-out", out}, &stdout, &stderr)
+	code := run(context.Background(), []string{"-server", "b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800042", "-out", out}, &stdout, &stderr)
 	require.Equal(t, 0, code, "stderr: %s", stderr.String())
 
 	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")

@@ -103,7 +103,7 @@ func TestRunInvalidCluster(t *testing.T) {
 	fakeMode(t)
 	code, _, errOut := runArgs(t, "-cluster", "../etc")
 	assert.Equal(t, exitError, code)
-	assert.Contains(t, errOut, `dws: ListAuditLogRecords: ClusterID "../etc" is not a UUID`)
+	assert.Contains(t, errOut, `dws: ListAuditLogRecords: ClusterID "../etc" is not an ID`)
 }
 
 func TestRunHelp(t *testing.T) {
