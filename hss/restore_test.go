@@ -138,7 +138,7 @@ func TestRestoreBackupValidation(t *testing.T) {
 			"hss: RestoreBackup: BackupID is 65 characters long, at most 64 allowed"},
 		{"server ID empty", &RestoreBackupRequest{BackupID: "b"}, "hss: RestoreBackup: ServerID is required"},
 		{"server ID 65 digits", &RestoreBackupRequest{BackupID: "b", ServerID: strings.Repeat("5", 65)},
-			`hss: RestoreBackup: ServerID "` + strings.Repeat("5", 65) + `" is not an ID: want hexadecimal digits in groups separated by '-', at most 64 characters, such as 4213d908-f5dc-4633-8401-cfd7175fca0c`},
+			`hss: RestoreBackup: ServerID "` + strings.Repeat("5", 40) + `" is not an ID: want hexadecimal digits in groups separated by '-', at most 64 characters, such as 4213d908-f5dc-4633-8401-cfd7175fca0c`},
 		{"server ID not an ID", &RestoreBackupRequest{BackupID: "b", ServerID: "server-1"},
 			`hss: RestoreBackup: ServerID "server-1" is not an ID: want hexadecimal digits in groups separated by '-', at most 64 characters, such as 4213d908-f5dc-4633-8401-cfd7175fca0c`},
 		{"region control character", &RestoreBackupRequest{BackupID: "b", ServerID: "5a1f0a3e-4c8e-4a55-9d0f-0e2b7c9d1a11", Region: "a\nb"},
