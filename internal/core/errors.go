@@ -112,37 +112,18 @@ func (o Op) Required(field, value string) error {
 // sentence in every service.
 func (o Op) NilRequest() error { return o.Invalid("request", "is nil") }
 
-// maxIDLen is the longest ID that ID accepts.
-const maxIDLen = 64
-
 // ID returns an error when value, the ID of a cluster, server or host, is empty or not
-// shaped like the IDs the services hand out: hexadecimal digits (either case) in groups
-// separated by single hyphens, at most 64 characters, such as a UUID. Every service
-// checks its cluster, server and host IDs with it, before sending anything.
+// shaped as hcloud.ValidID requires. Every service checks its cluster, server and host
+// IDs with it, before sending anything.
 func (o Op) ID(field, value string) error {
 	if strings.TrimSpace(value) == "" {
 		return o.Invalid(field, "is required")
 	}
-	if !validID(value) {
+	if !hcloud.ValidID(value) {
 		return o.Invalid(field, "%.40q is not an ID: want hexadecimal digits in groups separated by '-', "+
-			"at most %d characters, such as 4213d908-f5dc-4633-8401-cfd7175fca0c", value, maxIDLen)
+			"at most %d characters, such as 4213d908-f5dc-4633-8401-cfd7175fca0c", value, hcloud.MaxIDLength)
 	}
 	return nil
-}
-
-// validID reports whether s is groups of hexadecimal digits separated by single
-// hyphens, at most maxIDLen bytes long.
-func validID(s string) bool {
-	if len(s) > maxIDLen || s[0] == '-' || s[len(s)-1] == '-' || strings.Contains(s, "--") {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c == '-' || '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return false
-		}
-	}
-	return true
 }
 
 // Range returns an error when v is outside lo..hi.
