@@ -58,8 +58,9 @@ built-in fake HSS server seeded with 25 tasks.
 const fakePageSize = 10
 
 // run is the program; it returns the exit code: 0 on success, 1 when the listing
-// fails, 2 for bad flags or configuration. When it runs against the built-in fake, prepare (if not nil)
-// is called with the seeded server before the listing: tests inject faults with it.
+// fails, 2 for bad flags or configuration. When it runs against the built-in fake,
+// prepare (if not nil) is called with the seeded server before the listing: tests
+// inject faults with it.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, prepare func(*hsstest.Server)) int {
 	fs := flag.NewFlagSet("hss-backup-tasks", flag.ContinueOnError)
 	fs.SetOutput(stderr)
