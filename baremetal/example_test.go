@@ -28,7 +28,7 @@ func ExampleClient_ExportAndDownload() {
 	defer cancel()
 
 	var archive bytes.Buffer // an *os.File in real use: memory stays constant either way
-	export, n, err := client.ExportAndDownload(ctx, "server-1", &archive,
+	export, n, err := client.ExportAndDownload(ctx, "b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800001", &archive,
 		baremetal.WithMinDelay(100*time.Millisecond),
 		baremetal.WithProgress(func(p baremetal.ExportProgress) {
 			if p.Phase == baremetal.PhaseDownloading && p.Written == p.Total {
@@ -50,7 +50,7 @@ func ExampleClient_ExportAndDownload() {
 	}
 	fmt.Println("archive holds", hdr.Name)
 	// Output:
-	// downloaded server-1-dump.tar.gz
+	// downloaded b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800001-dump.tar.gz
 	// export 1 completed, 65536 bytes
 	// archive holds dump/server.log
 }
@@ -59,24 +59,24 @@ func ExampleClient_ExportAndDownload() {
 func ExampleClient_DownloadLogs() {
 	srv := baremetaltest.NewServer(baremetaltest.WithExportDuration(0), baremetaltest.WithArchiveSize(4096))
 	defer srv.Close()
-	serial := srv.AddServer("server-1")
+	serial := srv.AddServer("b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800001")
 
 	client, err := baremetal.New(srv.Config())
 	if err != nil {
 		log.Fatal(err)
 	}
 	ctx := context.Background()
-	exp, err := client.ExportLogs(ctx, &baremetal.ExportLogsRequest{ServerID: "server-1"})
+	exp, err := client.ExportLogs(ctx, &baremetal.ExportLogsRequest{ServerID: "b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800001"})
 	if err != nil {
 		log.Fatal(err)
 	}
-	st, err := client.GetLogExport(ctx, &baremetal.GetLogExportRequest{ServerID: "server-1", ExportID: exp.ID})
+	st, err := client.GetLogExport(ctx, &baremetal.GetLogExportRequest{ServerID: "b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800001", ExportID: exp.ID})
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println(st.Status, st.Percent, st.Status.Done())
 
-	dl, err := client.DownloadLogs(ctx, &baremetal.DownloadLogsRequest{ServerID: "server-1", ExportID: exp.ID})
+	dl, err := client.DownloadLogs(ctx, &baremetal.DownloadLogsRequest{ServerID: "b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800001", ExportID: exp.ID})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -286,8 +286,8 @@ func TestExportAndDownloadValidation(t *testing.T) {
 			opts: []ExportOption{WithMinDelay(time.Minute), WithMaxDelay(time.Second)},
 			want: "baremetal: ExportAndDownload: option MaxDelay 1s is below MinDelay 1m0s"},
 		{name: "empty server", serverID: "", w: io.Discard, want: "baremetal: ExportLogs: ServerID is required"},
-		{name: "dot-dot server", serverID: "..", w: io.Discard, want: `baremetal: ExportLogs: ServerID ".." is not a valid ID`},
-		{name: "control character", serverID: "srv\r\n", w: io.Discard, want: `baremetal: ExportLogs: ServerID "srv\r\n" contains a control character`},
+		{name: "dot-dot server", serverID: "..", w: io.Discard, want: `baremetal: ExportLogs: ServerID ".." is not an ID: want hexadecimal digits in groups separated by '-', at most 64 characters, such as 4213d908-f5dc-4633-8401-cfd7175fca0c`},
+		{name: "control character", serverID: "srv\r\n", w: io.Discard, want: `baremetal: ExportLogs: ServerID "srv\r\n" is not an ID: want hexadecimal digits in groups separated by '-', at most 64 characters, such as 4213d908-f5dc-4633-8401-cfd7175fca0c`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

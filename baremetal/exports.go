@@ -38,7 +38,7 @@ type ExportLogsResponse struct {
 func (c *Client) ExportLogs(ctx context.Context, req *ExportLogsRequest, opts ...Option) (*ExportLogsResponse, error) {
 	const name = "ExportLogs"
 	if req == nil {
-		return nil, c.c.Op(name).Invalid("request", "is nil")
+		return nil, c.c.Op(name).NilRequest()
 	}
 	var out logExportWire
 	meta, err := c.c.Do(ctx, &core.Call{
@@ -81,7 +81,7 @@ type GetLogExportResponse struct {
 func (c *Client) GetLogExport(ctx context.Context, req *GetLogExportRequest, opts ...Option) (*GetLogExportResponse, error) {
 	const name = "GetLogExport"
 	if req == nil {
-		return nil, c.c.Op(name).Invalid("request", "is nil")
+		return nil, c.c.Op(name).NilRequest()
 	}
 	var out logExportWire
 	meta, err := c.c.Do(ctx, &core.Call{

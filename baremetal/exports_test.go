@@ -304,7 +304,11 @@ func TestValidation(t *testing.T) {
 				assert.ErrorIs(t, err, ErrInvalidRequest)
 				assert.Equal(t, op, ve.Operation)
 				assert.Equal(t, "ServerID", ve.Field)
-				assert.Contains(t, ve.Reason, b.reason)
+				want := b.reason
+				if want != "is required" {
+					want = "is not an ID" // a server ID is checked like every cluster, server and host ID
+				}
+				assert.Contains(t, ve.Reason, want)
 			})
 			if op == "ExportLogs" {
 				continue
@@ -330,18 +334,18 @@ func TestValidation(t *testing.T) {
 	assert.Empty(t, m.Seen())
 }
 
-// TestPathEscaping checks that IDs with path characters stay inside their segment.
+// TestPathEscaping checks that export IDs with path characters stay inside their
+// segment; such server IDs are refused (TestValidation).
 func TestPathEscaping(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		serverID, exportID, wantPath string
 	}{
-		{"a/b", "1", "/v1/" + testProjectID + "/physicalservers/a%2Fb/logs/exports/1"},
-		{"../../other", "1", "/v1/" + testProjectID + "/physicalservers/..%2F..%2Fother/logs/exports/1"},
-		{"srv 1", "a b", "/v1/" + testProjectID + "/physicalservers/srv%201/logs/exports/a%20b"},
-		{"srv", "../1", "/v1/" + testProjectID + "/physicalservers/srv/logs/exports/..%2F1"},
-		{"s?x=1#f", "%2F", "/v1/" + testProjectID + "/physicalservers/s%3Fx=1%23f/logs/exports/%252F"},
-		{"сервер", "1", "/v1/" + testProjectID + "/physicalservers/%D1%81%D0%B5%D1%80%D0%B2%D0%B5%D1%80/logs/exports/1"},
+		{testServerID, "a b", "/v1/" + testProjectID + "/physicalservers/" + testServerID + "/logs/exports/a%20b"},
+		{testServerID, "../1", "/v1/" + testProjectID + "/physicalservers/" + testServerID + "/logs/exports/..%2F1"},
+		{testServerID, "%2F", "/v1/" + testProjectID + "/physicalservers/" + testServerID + "/logs/exports/%252F"},
+		{testServerID, "a/b?x=1#f", "/v1/" + testProjectID + "/physicalservers/" + testServerID + "/logs/exports/a%2Fb%3Fx=1%23f"},
+		{testServerID, "экспорт", "/v1/" + testProjectID + "/physicalservers/" + testServerID + "/logs/exports/%D1%8D%D0%BA%D1%81%D0%BF%D0%BE%D1%80%D1%82"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.serverID+" "+tt.exportID, func(t *testing.T) {

@@ -23,9 +23,12 @@ type Option struct{ apply core.LoadOption }
 
 // Load resolves an hcloud.Config (the type every service package accepts). For each
 // setting the first source that has it wins. A malformed source is an error naming the
-// variable, or the file and line. The Config carries a new retry budget
-// (Retry.Budget, of hcloud.DefaultRetryBudgetCapacity), shared by every client built
-// from it or from a copy of it.
+// variable, or the file and line. A missing region, a malformed one, one the library
+// does not know (unless an endpoint is set for it, as hcloud.Config.Region explains;
+// the error names the close matches) and missing credentials are reported together,
+// each with what to set. The Config carries a new retry budget (Retry.Budget, of
+// hcloud.DefaultRetryBudgetCapacity), shared by every client built from it or from a
+// copy of it.
 func Load(ctx context.Context, opts ...Option) (hcloud.Config, error) {
 	list := make([]core.LoadOption, len(opts))
 	for i, o := range opts {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hcloudlogs/hcloudlogs-go/config"
 	"github.com/hcloudlogs/hcloudlogs-go/css"
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
 )
 
@@ -71,4 +72,29 @@ func TestLoadRefusesOpenCredentialsFile(t *testing.T) {
 		env(map[string]string{"HUAWEICLOUD_SDK_REGION": "ap-southeast-1"}))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), path)
+}
+
+func TestLoadAndNewRefuseMisspeltRegion(t *testing.T) {
+	t.Parallel()
+	keys := config.WithCredentials(signer.Credentials{AccessKey: "AK", SecretKey: "sk"})
+	_, err := config.Load(context.Background(), config.WithHomeDir(t.TempDir()), env(nil), keys, config.WithRegion("ap-southeast1"))
+	require.ErrorContains(t, err, `unknown Region "ap-southeast1" (did you mean ap-southeast-1?)`)
+
+	_, err = css.New(hcloud.Config{Region: "ap-southeast1", ProjectID: "proj", Credentials: signer.Credentials{AccessKey: "AK", SecretKey: "sk"}})
+	require.ErrorContains(t, err, `css: config: unknown Region "ap-southeast1" (did you mean ap-southeast-1?)`)
+
+	_, err = config.Load(context.Background(), config.WithHomeDir(t.TempDir()), env(nil), keys, config.WithRegion("attacker.example#"))
+	require.ErrorContains(t, err, `invalid Region "attacker.example#"`, "the syntax is checked at load, not only at New")
+}
+
+func TestLoadedEndpointWithoutSchemeGetsHTTPS(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Load(context.Background(), config.WithHomeDir(t.TempDir()), env(map[string]string{
+		"HUAWEICLOUD_SDK_AK": "AK", "HUAWEICLOUD_SDK_SK": "sk", "HUAWEICLOUD_SDK_REGION": "cn-north-4",
+		"HUAWEICLOUD_SDK_REGION_CSS_CN_NORTH_4": "css.example.com",
+	}))
+	require.NoError(t, err)
+	eps, err := cfg.EndpointsFor("css")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"https://css.example.com"}, eps)
 }

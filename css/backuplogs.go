@@ -83,7 +83,7 @@ func (c *Client) BackupLogs(ctx context.Context, req *CreateLogBackupRequest, op
 		return nil, c.errNilRequest(op)
 	}
 	o := c.c.Op(op)
-	if err := o.Required("ClusterID", req.ClusterID); err != nil {
+	if err := o.ID("ClusterID", req.ClusterID); err != nil {
 		return nil, err
 	}
 	set := hcloud.Apply(opts)

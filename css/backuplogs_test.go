@@ -617,7 +617,7 @@ func TestWaitForLogBackupValidation(t *testing.T) {
 		opts []css.Option
 		want string
 	}{
-		{"nil request", nil, nil, "css: WaitForLogBackup: request is required"},
+		{"nil request", nil, nil, "css: WaitForLogBackup: request is nil"},
 		{"no ClusterID", &css.WaitForLogBackupRequest{JobID: newJobID}, nil, "css: WaitForLogBackup: ClusterID is required"},
 		{"no JobID", &css.WaitForLogBackupRequest{ClusterID: testCluster}, nil, "css: WaitForLogBackup: JobID is required"},
 		{"record ID instead of JobID", &css.WaitForLogBackupRequest{ClusterID: testCluster, JobID: "d455a541-597e-4846-a6be-baad0ea361b1"}, nil,

@@ -47,7 +47,7 @@ func New(cfg Config) (*Client, error) {
 
 // errNilRequest is the validation error of an operation called with a nil request.
 func (c *Client) errNilRequest(op string) error {
-	return c.c.Op(op).Invalid("request", "is required")
+	return c.c.Op(op).NilRequest()
 }
 
 // clusterPath is the path prefix of every CSS log operation; {ClusterID} names the

@@ -175,7 +175,7 @@ func (c *Client) ListLogBackups(ctx context.Context, req *ListLogBackupsRequest,
 // validateList checks the fields of a ListLogBackupsRequest.
 func (c *Client) validateList(op string, req *ListLogBackupsRequest) error {
 	o := c.c.Op(op)
-	if err := o.Required("ClusterID", req.ClusterID); err != nil {
+	if err := o.ID("ClusterID", req.ClusterID); err != nil {
 		return err
 	}
 	if req.Offset != 0 {

@@ -362,10 +362,10 @@ func TestLogBackupsInvalidRequest(t *testing.T) {
 		req  *css.ListLogBackupsRequest
 		want string
 	}{
-		{"nil", nil, "css: ListLogBackups: request is required"},
+		{"nil", nil, "css: ListLogBackups: request is nil"},
 		{"no cluster", &css.ListLogBackupsRequest{}, "css: ListLogBackups: ClusterID is required"},
 		{"limit", &css.ListLogBackupsRequest{ClusterID: testCluster, Limit: 1001}, "css: ListLogBackups: Limit 1001 out of range 1..1000"},
-		{"dot-dot cluster", &css.ListLogBackupsRequest{ClusterID: ".."}, `css: ListLogBackups: ClusterID ".." is not a valid ID`},
+		{"dot-dot cluster", &css.ListLogBackupsRequest{ClusterID: ".."}, `css: ListLogBackups: ClusterID ".." is not an ID: want hexadecimal digits in groups separated by '-', at most 64 characters, such as 4213d908-f5dc-4633-8401-cfd7175fca0c`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

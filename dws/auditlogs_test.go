@@ -180,26 +180,22 @@ func TestListAuditLogRecordsValidation(t *testing.T) {
 		field  string
 		reason string
 	}{
-		{"nil request", nil, "request", "is required"},
+		{"nil request", nil, "request", "is nil"},
 		{"empty", &dws.ListAuditLogRecordsRequest{}, "ClusterID", "is required"},
 		{"spaces only", &dws.ListAuditLogRecordsRequest{ClusterID: "   "}, "ClusterID", "is required"},
-		{"35 characters", &dws.ListAuditLogRecordsRequest{ClusterID: testCluster[:35]}, "ClusterID", "is not a UUID"},
-		{"37 characters", &dws.ListAuditLogRecordsRequest{ClusterID: testCluster + "7"}, "ClusterID", "is not a UUID"},
-		{"non-hex digit", &dws.ListAuditLogRecordsRequest{ClusterID: "g07cb2f7-b17e-4d95-923b-a33d0c884d37"}, "ClusterID", "is not a UUID"},
-		{"hyphen misplaced", &dws.ListAuditLogRecordsRequest{ClusterID: "a07cb2f7b-17e-4d95-923b-a33d0c884d37"}, "ClusterID", "is not a UUID"},
-		{"no hyphens", &dws.ListAuditLogRecordsRequest{ClusterID: "a07cb2f7b17e4d95923ba33d0c884d370000"}, "ClusterID", "is not a UUID"},
-		{"slash", &dws.ListAuditLogRecordsRequest{ClusterID: "a07cb2f7-b17e-4d95-923b-a33d0c884d3/"}, "ClusterID", "is not a UUID"},
-		{"slash path", &dws.ListAuditLogRecordsRequest{ClusterID: "a07cb2f7-b17e-4d95-923b-a33d0c884d37/x"}, "ClusterID", "is not a UUID"},
-		{"dot dot", &dws.ListAuditLogRecordsRequest{ClusterID: ".."}, "ClusterID", "is not a UUID"},
-		{"dot dot traversal", &dws.ListAuditLogRecordsRequest{ClusterID: "../../../../../../../../../../../../"}, "ClusterID", "is not a UUID"},
-		{"space inside", &dws.ListAuditLogRecordsRequest{ClusterID: "a07cb2f7-b17e-4d95-923b-a33d0c884d3 "}, "ClusterID", "is not a UUID"},
-		{"leading space", &dws.ListAuditLogRecordsRequest{ClusterID: " " + testCluster}, "ClusterID", "is not a UUID"},
-		{"newline", &dws.ListAuditLogRecordsRequest{ClusterID: "a07cb2f7-b17e-4d95-923b-a33d0c884d3\n"}, "ClusterID", "is not a UUID"},
-		{"NUL", &dws.ListAuditLogRecordsRequest{ClusterID: "a07cb2f7-b17e-4d95-923b-a33d0c884d3\x00"}, "ClusterID", "is not a UUID"},
-		{"DEL", &dws.ListAuditLogRecordsRequest{ClusterID: "a07cb2f7-b17e-4d95-923b-a33d0c884d3\x7f"}, "ClusterID", "is not a UUID"},
-		{"query", &dws.ListAuditLogRecordsRequest{ClusterID: "a07cb2f7-b17e-4d95-923b-a33d0c884?x=1"}, "ClusterID", "is not a UUID"},
-		{"percent escape", &dws.ListAuditLogRecordsRequest{ClusterID: "a07cb2f7-b17e-4d95-923b-a33d0c88%2F"}, "ClusterID", "is not a UUID"},
-		{"non-ASCII", &dws.ListAuditLogRecordsRequest{ClusterID: "a07cb2f7-b17e-4d95-923b-a33d0c884dé"}, "ClusterID", "is not a UUID"},
+		{"non-hex digit", &dws.ListAuditLogRecordsRequest{ClusterID: "g07cb2f7-b17e-4d95-923b-a33d0c884d37"}, "ClusterID", "is not an ID: want hexadecimal digits in groups separated by '-'"},
+		{"slash", &dws.ListAuditLogRecordsRequest{ClusterID: "a07cb2f7-b17e-4d95-923b-a33d0c884d3/"}, "ClusterID", "is not an ID: want hexadecimal digits in groups separated by '-'"},
+		{"slash path", &dws.ListAuditLogRecordsRequest{ClusterID: "a07cb2f7-b17e-4d95-923b-a33d0c884d37/x"}, "ClusterID", "is not an ID: want hexadecimal digits in groups separated by '-'"},
+		{"dot dot", &dws.ListAuditLogRecordsRequest{ClusterID: ".."}, "ClusterID", "is not an ID: want hexadecimal digits in groups separated by '-'"},
+		{"dot dot traversal", &dws.ListAuditLogRecordsRequest{ClusterID: "../../../../../../../../../../../../"}, "ClusterID", "is not an ID: want hexadecimal digits in groups separated by '-'"},
+		{"space inside", &dws.ListAuditLogRecordsRequest{ClusterID: "a07cb2f7-b17e-4d95-923b-a33d0c884d3 "}, "ClusterID", "is not an ID: want hexadecimal digits in groups separated by '-'"},
+		{"leading space", &dws.ListAuditLogRecordsRequest{ClusterID: " " + testCluster}, "ClusterID", "is not an ID: want hexadecimal digits in groups separated by '-'"},
+		{"newline", &dws.ListAuditLogRecordsRequest{ClusterID: "a07cb2f7-b17e-4d95-923b-a33d0c884d3\n"}, "ClusterID", "is not an ID: want hexadecimal digits in groups separated by '-'"},
+		{"NUL", &dws.ListAuditLogRecordsRequest{ClusterID: "a07cb2f7-b17e-4d95-923b-a33d0c884d3\x00"}, "ClusterID", "is not an ID: want hexadecimal digits in groups separated by '-'"},
+		{"DEL", &dws.ListAuditLogRecordsRequest{ClusterID: "a07cb2f7-b17e-4d95-923b-a33d0c884d3\x7f"}, "ClusterID", "is not an ID: want hexadecimal digits in groups separated by '-'"},
+		{"query", &dws.ListAuditLogRecordsRequest{ClusterID: "a07cb2f7-b17e-4d95-923b-a33d0c884?x=1"}, "ClusterID", "is not an ID: want hexadecimal digits in groups separated by '-'"},
+		{"percent escape", &dws.ListAuditLogRecordsRequest{ClusterID: "a07cb2f7-b17e-4d95-923b-a33d0c88%2F"}, "ClusterID", "is not an ID: want hexadecimal digits in groups separated by '-'"},
+		{"non-ASCII", &dws.ListAuditLogRecordsRequest{ClusterID: "a07cb2f7-b17e-4d95-923b-a33d0c884dé"}, "ClusterID", "is not an ID: want hexadecimal digits in groups separated by '-'"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -408,8 +404,8 @@ func TestListAuditLogRecordsLongIDErrorIsBounded(t *testing.T) {
 	c, srv := newMock(t, reply(200, fixture(t, "listauditlogrecords_example.json")))
 	_, err := c.ListAuditLogRecords(context.Background(), &dws.ListAuditLogRecordsRequest{ClusterID: strings.Repeat("a", 1<<20)})
 	require.ErrorIs(t, err, dws.ErrInvalidRequest)
-	assert.Less(t, len(err.Error()), 200, err.Error())
-	assert.Contains(t, err.Error(), `ClusterID "`+strings.Repeat("a", 40)+`" is not a UUID`)
+	assert.Less(t, len(err.Error()), 256, err.Error())
+	assert.Contains(t, err.Error(), `ClusterID "`+strings.Repeat("a", 40)+`" is not an ID`)
 	assert.Empty(t, srv.requests())
 }
 

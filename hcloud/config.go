@@ -25,8 +25,12 @@ const DefaultMaxResponseBytes = 16 << 20
 type Config struct {
 	// Region is the region ID, e.g. "ap-southeast-1". It selects the endpoints derived
 	// for each service and, when ProjectID is empty, the project looked up through IAM.
-	// It must be a region the library knows, unless every service you use has an
-	// endpoint in ServiceEndpoints (a region newer than the library).
+	// It must be a region the library knows (those of the official Huawei Cloud SDK),
+	// unless the service has an endpoint listed, in ServiceEndpoints or by
+	// ResolveEndpoints: that is how to use a region newer than the library. An unknown
+	// region fails New with the known regions closest to it ("did you mean
+	// ap-southeast-1?"). Region may be empty when every service used has an endpoint
+	// listed and ProjectID is set.
 	Region string
 	// ServiceEndpoints lists endpoints per service, keyed by service ID (ServiceCSS,
 	// ServiceHSS, ServiceDWS, ServiceBareMetal; keys match case-insensitively, and

@@ -20,4 +20,11 @@
 //     that could not be decoded);
 //   - *ValidationError: the request was refused before anything was sent;
 //     errors.Is(err, ErrInvalidRequest) matches it.
+//
+// Validation is the same in every service. A nil request fails with "request is nil".
+// The ID of a cluster (CSS, DWS), a server (baremetal, the target of an HSS restore)
+// or a host (HSS) must be hexadecimal digits in groups separated by '-', at most 64
+// characters, such as the UUID 4213d908-f5dc-4633-8401-cfd7175fca0c (ValidID):
+//
+//	css: ListLogBackups: ClusterID "nope" is not an ID: want hexadecimal digits in groups separated by '-', ...
 package hcloud

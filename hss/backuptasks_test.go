@@ -180,7 +180,7 @@ func TestListBackupTasksValidation(t *testing.T) {
 		req  *ListBackupTasksRequest
 		err  string
 	}{
-		{"nil request", nil, "hss: ListBackupTasks: request must not be nil"},
+		{"nil request", nil, "hss: ListBackupTasks: request is nil"},
 		{"offset -1", &ListBackupTasksRequest{Offset: -1}, "hss: ListBackupTasks: Offset -1 must be at least 0"},
 		{"limit 9", &ListBackupTasksRequest{Limit: 9}, "hss: ListBackupTasks: Limit 9 out of range 10..200"},
 		{"limit 201", &ListBackupTasksRequest{Limit: 201}, "hss: ListBackupTasks: Limit 201 out of range 10..200"},
@@ -409,7 +409,7 @@ func TestBackupTasksInvalidRequest(t *testing.T) {
 		req  *ListBackupTasksRequest
 		err  string
 	}{
-		{"nil", nil, "hss: ListBackupTasks: request must not be nil"},
+		{"nil", nil, "hss: ListBackupTasks: request is nil"},
 		{"limit 201", &ListBackupTasksRequest{Limit: 201}, "hss: ListBackupTasks: Limit 201 out of range 10..200"},
 		{"bad status", &ListBackupTasksRequest{Status: "done"}, `hss: ListBackupTasks: Status "done" is not one of success, skipped, failed, running, timeout, waiting`},
 	} {

@@ -53,12 +53,11 @@ const (
 const (
 	maxEnterpriseProjectID = 256
 	maxRegion              = 128
-	maxServerID            = 128
 	maxBackupID            = 64
 )
 
 // errNilRequest is the validation error of a nil request.
-func errNilRequest(op core.Op) error { return op.Invalid("request", "must not be nil") }
+func errNilRequest(op core.Op) error { return op.NilRequest() }
 
 // checkPaging validates the fields every listing shares.
 func checkPaging(op core.Op, offset, limit, lastDays int) error {

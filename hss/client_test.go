@@ -63,11 +63,11 @@ func TestTokenAuth(t *testing.T) {
 			return err
 		},
 		"ListHostBackups": func(c *Client) error {
-			_, err := c.ListHostBackups(context.Background(), &ListHostBackupsRequest{HostID: "h"})
+			_, err := c.ListHostBackups(context.Background(), &ListHostBackupsRequest{HostID: "c882e0-c4c1-4e89-b99a-f632"})
 			return err
 		},
 		"RestoreBackup": func(c *Client) error {
-			_, err := c.RestoreBackup(context.Background(), &RestoreBackupRequest{BackupID: "b", ServerID: "s"})
+			_, err := c.RestoreBackup(context.Background(), &RestoreBackupRequest{BackupID: "b", ServerID: "5a1f0a3e-4c8e-4a55-9d0f-0e2b7c9d1a11"})
 			return err
 		},
 	}

@@ -155,7 +155,7 @@ func (c *Client) validateListHostBackups(req *ListHostBackupsRequest) error {
 	if req == nil {
 		return errNilRequest(op)
 	}
-	if err := op.Required("HostID", req.HostID); err != nil {
+	if err := op.ID("HostID", req.HostID); err != nil {
 		return err
 	}
 	if err := checkPaging(op, req.Offset, req.Limit, req.LastDays); err != nil {

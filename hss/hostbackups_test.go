@@ -91,28 +91,16 @@ func TestListHostBackupsFixtures(t *testing.T) {
 	}
 }
 
-func TestListHostBackupsPathEscaping(t *testing.T) {
+func TestListHostBackupsRefusesPathLikeIDs(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		hostID, rawPath string
-	}{
-		{"a/b", hostBackupsPath + "a%2Fb"},
-		{"../../v3/auth", hostBackupsPath + "..%2F..%2Fv3%2Fauth"},
-		{"host with spaces", hostBackupsPath + "host%20with%20spaces"},
-		{"a?b#c", hostBackupsPath + "a%3Fb%23c"},
-		{"...", hostBackupsPath + "..."},
-	} {
-		t.Run(tc.hostID, func(t *testing.T) {
+	for _, hostID := range []string{"a/b", "../../v3/auth", "host with spaces", "a?b#c", "..."} {
+		t.Run(hostID, func(t *testing.T) {
 			t.Parallel()
 			c, m := newMock(t, nil, replies(fixture(t, 200, "listhostbackups_example.json")))
-			_, err := c.ListHostBackups(context.Background(), &ListHostBackupsRequest{HostID: tc.hostID})
-			require.NoError(t, err)
-			reqs := m.requests()
-			require.Len(t, reqs, 1)
-			assert.Equal(t, tc.rawPath, reqs[0].rawPath)
-			assert.Equal(t, hostBackupsPath+tc.hostID, reqs[0].path, "one segment, decoded back to the ID")
-			assert.Equal(t, "limit=10&offset=0", reqs[0].query)
-			assert.NoError(t, reqs[0].verifyErr)
+			_, err := c.ListHostBackups(context.Background(), &ListHostBackupsRequest{HostID: hostID})
+			require.ErrorIs(t, err, ErrInvalidRequest)
+			assert.ErrorContains(t, err, "hss: ListHostBackups: HostID "+strconv.Quote(hostID)+" is not an ID")
+			assert.Empty(t, m.requests(), "nothing sent")
 		})
 	}
 }
@@ -124,26 +112,26 @@ func TestListHostBackupsValidation(t *testing.T) {
 		req  *ListHostBackupsRequest
 		err  string
 	}{
-		{"nil request", nil, "hss: ListHostBackups: request must not be nil"},
+		{"nil request", nil, "hss: ListHostBackups: request is nil"},
 		{"host ID empty", &ListHostBackupsRequest{}, "hss: ListHostBackups: HostID is required"},
 		{"host ID spaces only", &ListHostBackupsRequest{HostID: "  "}, "hss: ListHostBackups: HostID is required"},
-		{"host ID dot dot", &ListHostBackupsRequest{HostID: ".."}, `hss: ListHostBackups: HostID ".." is not a valid ID`},
-		{"host ID dot", &ListHostBackupsRequest{HostID: "."}, `hss: ListHostBackups: HostID "." is not a valid ID`},
-		{"host ID newline", &ListHostBackupsRequest{HostID: "a\nb"}, `hss: ListHostBackups: HostID "a\nb" contains a control character`},
-		{"host ID NUL", &ListHostBackupsRequest{HostID: "a\x00b"}, `hss: ListHostBackups: HostID "a\x00b" contains a control character`},
-		{"host ID DEL", &ListHostBackupsRequest{HostID: "a\x7fb"}, `hss: ListHostBackups: HostID "a\x7fb" contains a control character`},
-		{"offset -1", &ListHostBackupsRequest{HostID: "h", Offset: -1}, "hss: ListHostBackups: Offset -1 must be at least 0"},
-		{"limit 9", &ListHostBackupsRequest{HostID: "h", Limit: 9}, "hss: ListHostBackups: Limit 9 out of range 10..200"},
-		{"limit 201", &ListHostBackupsRequest{HostID: "h", Limit: 201}, "hss: ListHostBackups: Limit 201 out of range 10..200"},
-		{"last days 0 is unset, -1 is not", &ListHostBackupsRequest{HostID: "h", LastDays: -1}, "hss: ListHostBackups: LastDays -1 out of range 1..30"},
-		{"last days 31", &ListHostBackupsRequest{HostID: "h", LastDays: 31}, "hss: ListHostBackups: LastDays 31 out of range 1..30"},
-		{"task status is not a backup status", &ListHostBackupsRequest{HostID: "h", Status: "success"},
+		{"host ID dot dot", &ListHostBackupsRequest{HostID: ".."}, `hss: ListHostBackups: HostID ".." is not an ID: want hexadecimal digits in groups separated by '-', at most 64 characters, such as 4213d908-f5dc-4633-8401-cfd7175fca0c`},
+		{"host ID dot", &ListHostBackupsRequest{HostID: "."}, `hss: ListHostBackups: HostID "." is not an ID: want hexadecimal digits in groups separated by '-', at most 64 characters, such as 4213d908-f5dc-4633-8401-cfd7175fca0c`},
+		{"host ID newline", &ListHostBackupsRequest{HostID: "a\nb"}, `hss: ListHostBackups: HostID "a\nb" is not an ID: want hexadecimal digits in groups separated by '-', at most 64 characters, such as 4213d908-f5dc-4633-8401-cfd7175fca0c`},
+		{"host ID NUL", &ListHostBackupsRequest{HostID: "a\x00b"}, `hss: ListHostBackups: HostID "a\x00b" is not an ID: want hexadecimal digits in groups separated by '-', at most 64 characters, such as 4213d908-f5dc-4633-8401-cfd7175fca0c`},
+		{"host ID DEL", &ListHostBackupsRequest{HostID: "a\x7fb"}, `hss: ListHostBackups: HostID "a\x7fb" is not an ID: want hexadecimal digits in groups separated by '-', at most 64 characters, such as 4213d908-f5dc-4633-8401-cfd7175fca0c`},
+		{"offset -1", &ListHostBackupsRequest{HostID: "c882e0-c4c1-4e89-b99a-f632", Offset: -1}, "hss: ListHostBackups: Offset -1 must be at least 0"},
+		{"limit 9", &ListHostBackupsRequest{HostID: "c882e0-c4c1-4e89-b99a-f632", Limit: 9}, "hss: ListHostBackups: Limit 9 out of range 10..200"},
+		{"limit 201", &ListHostBackupsRequest{HostID: "c882e0-c4c1-4e89-b99a-f632", Limit: 201}, "hss: ListHostBackups: Limit 201 out of range 10..200"},
+		{"last days 0 is unset, -1 is not", &ListHostBackupsRequest{HostID: "c882e0-c4c1-4e89-b99a-f632", LastDays: -1}, "hss: ListHostBackups: LastDays -1 out of range 1..30"},
+		{"last days 31", &ListHostBackupsRequest{HostID: "c882e0-c4c1-4e89-b99a-f632", LastDays: 31}, "hss: ListHostBackups: LastDays 31 out of range 1..30"},
+		{"task status is not a backup status", &ListHostBackupsRequest{HostID: "c882e0-c4c1-4e89-b99a-f632", Status: "success"},
 			`hss: ListHostBackups: Status "success" is not one of available, protecting, deleting, restoring, error, waiting_protect, waiting_delete, waiting_restore`},
-		{"region 129 chars", &ListHostBackupsRequest{HostID: "h", Region: strings.Repeat("r", 129)},
+		{"region 129 chars", &ListHostBackupsRequest{HostID: "c882e0-c4c1-4e89-b99a-f632", Region: strings.Repeat("r", 129)},
 			"hss: ListHostBackups: Region is 129 characters long, at most 128 allowed"},
-		{"region header injection", &ListHostBackupsRequest{HostID: "h", Region: "ap\r\nX-Evil: 1"},
+		{"region header injection", &ListHostBackupsRequest{HostID: "c882e0-c4c1-4e89-b99a-f632", Region: "ap\r\nX-Evil: 1"},
 			`hss: ListHostBackups: Region "ap\r\nX-Evil: 1" contains a control character`},
-		{"enterprise project 257 chars", &ListHostBackupsRequest{HostID: "h", EnterpriseProjectID: strings.Repeat("e", 257)},
+		{"enterprise project 257 chars", &ListHostBackupsRequest{HostID: "c882e0-c4c1-4e89-b99a-f632", EnterpriseProjectID: strings.Repeat("e", 257)},
 			"hss: ListHostBackups: EnterpriseProjectID is 257 characters long, at most 256 allowed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -171,9 +159,9 @@ func TestListHostBackupsBounds(t *testing.T) {
 		req   ListHostBackupsRequest
 		query string
 	}{
-		{ListHostBackupsRequest{HostID: "h", Limit: 10, LastDays: 1}, "last_days=1&limit=10&offset=0"},
-		{ListHostBackupsRequest{HostID: "h", Limit: 200, LastDays: 30, Offset: 2000000}, "last_days=30&limit=200&offset=2000000"},
-		{ListHostBackupsRequest{HostID: "h", Region: strings.Repeat("r", 128)}, "limit=10&offset=0"},
+		{ListHostBackupsRequest{HostID: "c882e0-c4c1-4e89-b99a-f632", Limit: 10, LastDays: 1}, "last_days=1&limit=10&offset=0"},
+		{ListHostBackupsRequest{HostID: "c882e0-c4c1-4e89-b99a-f632", Limit: 200, LastDays: 30, Offset: 2000000}, "last_days=30&limit=200&offset=2000000"},
+		{ListHostBackupsRequest{HostID: "c882e0-c4c1-4e89-b99a-f632", Region: strings.Repeat("r", 128)}, "limit=10&offset=0"},
 	} {
 		t.Run(tc.query, func(t *testing.T) {
 			t.Parallel()
@@ -214,7 +202,7 @@ func TestHostBackupsPages(t *testing.T) {
 	t.Parallel()
 	c, m := newMock(t, nil, backupPages(2345, false))
 	n := 0
-	for b, err := range c.HostBackups(context.Background(), &ListHostBackupsRequest{HostID: "h-1", Limit: 100}) {
+	for b, err := range c.HostBackups(context.Background(), &ListHostBackupsRequest{HostID: "c882e0-c4c1-4e89-b99a-f001", Limit: 100}) {
 		require.NoError(t, err)
 		require.Equal(t, fmt.Sprintf("bk-%04d", n), b.BackupID)
 		n++
@@ -223,7 +211,7 @@ func TestHostBackupsPages(t *testing.T) {
 	reqs := m.requests()
 	require.Len(t, reqs, 24)
 	for i, r := range reqs {
-		assert.Equal(t, hostBackupsPath+"h-1", r.path)
+		assert.Equal(t, hostBackupsPath+"c882e0-c4c1-4e89-b99a-f001", r.path)
 		assert.Equal(t, "limit=100&offset="+strconv.Itoa(i*100), r.query)
 	}
 }
@@ -232,7 +220,7 @@ func TestHostBackupsDefaultPageSize(t *testing.T) {
 	t.Parallel()
 	c, m := newMock(t, nil, backupPages(250, false))
 	n := 0
-	for _, err := range c.HostBackups(context.Background(), &ListHostBackupsRequest{HostID: "h-1"}) {
+	for _, err := range c.HostBackups(context.Background(), &ListHostBackupsRequest{HostID: "c882e0-c4c1-4e89-b99a-f001"}) {
 		require.NoError(t, err)
 		n++
 	}
@@ -245,7 +233,7 @@ func TestHostBackupsStalled(t *testing.T) {
 	c, m := newMock(t, nil, backupPages(2345, true))
 	n := 0
 	var errs []error
-	for _, err := range c.HostBackups(context.Background(), &ListHostBackupsRequest{HostID: "h-1", Limit: 100}) {
+	for _, err := range c.HostBackups(context.Background(), &ListHostBackupsRequest{HostID: "c882e0-c4c1-4e89-b99a-f001", Limit: 100}) {
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -269,7 +257,7 @@ func TestHostBackupsErrorOnPage3(t *testing.T) {
 	})
 	n := 0
 	var errs []error
-	for _, err := range c.HostBackups(context.Background(), &ListHostBackupsRequest{HostID: "h-1", Limit: 100}) {
+	for _, err := range c.HostBackups(context.Background(), &ListHostBackupsRequest{HostID: "c882e0-c4c1-4e89-b99a-f001", Limit: 100}) {
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -286,7 +274,7 @@ func TestHostBackupsBreak(t *testing.T) {
 	t.Parallel()
 	c, m := newMock(t, nil, backupPages(2345, false))
 	n := 0
-	for _, err := range c.HostBackups(context.Background(), &ListHostBackupsRequest{HostID: "h-1", Limit: 10}) {
+	for _, err := range c.HostBackups(context.Background(), &ListHostBackupsRequest{HostID: "c882e0-c4c1-4e89-b99a-f001", Limit: 10}) {
 		require.NoError(t, err)
 		n++
 		if n == 5 {

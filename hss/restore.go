@@ -20,7 +20,8 @@ type RestoreBackupRequest struct {
 	EnterpriseProjectID string
 	// Region is sent as the region header (a region ID, at most 128 characters) when set.
 	Region string
-	// ServerID is the server restored onto (at most 128 characters). Required.
+	// ServerID is the ID of the server restored onto, hexadecimal digits in groups
+	// separated by '-' such as a UUID. Required.
 	ServerID string
 	// PowerOn says whether to start the server after the restore; nil leaves it to the
 	// service (which powers it on).
@@ -105,10 +106,7 @@ func (c *Client) validateRestoreBackup(req *RestoreBackupRequest) error {
 	if err := checkText(op, "BackupID", req.BackupID, maxBackupID); err != nil {
 		return err
 	}
-	if err := op.Required("ServerID", req.ServerID); err != nil {
-		return err
-	}
-	if err := checkText(op, "ServerID", req.ServerID, maxServerID); err != nil {
+	if err := op.ID("ServerID", req.ServerID); err != nil {
 		return err
 	}
 	if err := checkText(op, "EnterpriseProjectID", req.EnterpriseProjectID, maxEnterpriseProjectID); err != nil {

@@ -39,8 +39,8 @@ func TestRestoreBackup(t *testing.T) {
 	}, {
 		name:    "power on true, reply {}",
 		fixture: "listbackuptasks_empty.json",
-		req:     &RestoreBackupRequest{BackupID: "0b3e7c55-7f3a-4c39-a0d4-3f0f9c3b8e21", ServerID: "srv", PowerOn: &on},
-		body:    `{"server_id":"srv","power_on":true}`,
+		req:     &RestoreBackupRequest{BackupID: "0b3e7c55-7f3a-4c39-a0d4-3f0f9c3b8e21", ServerID: "5a1f0a3e-4c8e-4a55-9d0f-0e2b7c9d1a11", PowerOn: &on},
+		body:    `{"server_id":"5a1f0a3e-4c8e-4a55-9d0f-0e2b7c9d1a11","power_on":true}`,
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -70,7 +70,7 @@ func TestRestoreBackupErrors(t *testing.T) {
 	t.Run("404 is not retried", func(t *testing.T) {
 		t.Parallel()
 		c, m := newMock(t, nil, replies(fixture(t, 404, "restorebackup_not_found.json")))
-		_, err := c.RestoreBackup(context.Background(), &RestoreBackupRequest{BackupID: "b", ServerID: "s"})
+		_, err := c.RestoreBackup(context.Background(), &RestoreBackupRequest{BackupID: "b", ServerID: "5a1f0a3e-4c8e-4a55-9d0f-0e2b7c9d1a11"})
 		var apiErr *APIError
 		require.ErrorAs(t, err, &apiErr)
 		assert.Equal(t, "HSS.0004", apiErr.Code)
@@ -82,7 +82,7 @@ func TestRestoreBackupErrors(t *testing.T) {
 	t.Run("500 on POST is not retried", func(t *testing.T) {
 		t.Parallel()
 		c, m := newMock(t, nil, replies(status(500, "HSS.0500", "internal error")))
-		_, err := c.RestoreBackup(context.Background(), &RestoreBackupRequest{BackupID: "b", ServerID: "s"})
+		_, err := c.RestoreBackup(context.Background(), &RestoreBackupRequest{BackupID: "b", ServerID: "5a1f0a3e-4c8e-4a55-9d0f-0e2b7c9d1a11"})
 		var apiErr *APIError
 		require.ErrorAs(t, err, &apiErr)
 		assert.Equal(t, 500, apiErr.StatusCode)
@@ -91,13 +91,13 @@ func TestRestoreBackupErrors(t *testing.T) {
 	t.Run("409 then success, same body each attempt", func(t *testing.T) {
 		t.Parallel()
 		c, m := newMock(t, nil, replies(status(409, "HSS.0409", "restore running"), fixture(t, 200, "restorebackup_empty.json")))
-		resp, err := c.RestoreBackup(context.Background(), &RestoreBackupRequest{BackupID: "b", ServerID: "s"})
+		resp, err := c.RestoreBackup(context.Background(), &RestoreBackupRequest{BackupID: "b", ServerID: "5a1f0a3e-4c8e-4a55-9d0f-0e2b7c9d1a11"})
 		require.NoError(t, err)
 		assert.Equal(t, "req-2", resp.RequestID)
 		reqs := m.requests()
 		require.Len(t, reqs, 2)
 		for _, r := range reqs {
-			assert.JSONEq(t, `{"server_id":"s"}`, string(r.body))
+			assert.JSONEq(t, `{"server_id":"5a1f0a3e-4c8e-4a55-9d0f-0e2b7c9d1a11"}`, string(r.body))
 			assert.NoError(t, r.verifyErr)
 		}
 	})
@@ -113,7 +113,7 @@ func TestRestoreBackupPathEscaping(t *testing.T) {
 		t.Run(tc.backupID, func(t *testing.T) {
 			t.Parallel()
 			c, m := newMock(t, nil, replies(fixture(t, 200, "restorebackup_empty.json")))
-			_, err := c.RestoreBackup(context.Background(), &RestoreBackupRequest{BackupID: tc.backupID, ServerID: "s"})
+			_, err := c.RestoreBackup(context.Background(), &RestoreBackupRequest{BackupID: tc.backupID, ServerID: "5a1f0a3e-4c8e-4a55-9d0f-0e2b7c9d1a11"})
 			require.NoError(t, err)
 			reqs := m.requests()
 			require.Len(t, reqs, 1)
@@ -130,22 +130,24 @@ func TestRestoreBackupValidation(t *testing.T) {
 		req  *RestoreBackupRequest
 		err  string
 	}{
-		{"nil request", nil, "hss: RestoreBackup: request must not be nil"},
-		{"backup ID empty", &RestoreBackupRequest{ServerID: "s"}, "hss: RestoreBackup: BackupID is required"},
-		{"backup ID dot dot", &RestoreBackupRequest{BackupID: "..", ServerID: "s"}, `hss: RestoreBackup: BackupID ".." is not a valid ID`},
-		{"backup ID tab", &RestoreBackupRequest{BackupID: "a\tb", ServerID: "s"}, `hss: RestoreBackup: BackupID "a\tb" contains a control character`},
-		{"backup ID 65 chars", &RestoreBackupRequest{BackupID: strings.Repeat("b", 65), ServerID: "s"},
+		{"nil request", nil, "hss: RestoreBackup: request is nil"},
+		{"backup ID empty", &RestoreBackupRequest{ServerID: "5a1f0a3e-4c8e-4a55-9d0f-0e2b7c9d1a11"}, "hss: RestoreBackup: BackupID is required"},
+		{"backup ID dot dot", &RestoreBackupRequest{BackupID: "..", ServerID: "5a1f0a3e-4c8e-4a55-9d0f-0e2b7c9d1a11"}, `hss: RestoreBackup: BackupID ".." is not a valid ID`},
+		{"backup ID tab", &RestoreBackupRequest{BackupID: "a\tb", ServerID: "5a1f0a3e-4c8e-4a55-9d0f-0e2b7c9d1a11"}, `hss: RestoreBackup: BackupID "a\tb" contains a control character`},
+		{"backup ID 65 chars", &RestoreBackupRequest{BackupID: strings.Repeat("b", 65), ServerID: "5a1f0a3e-4c8e-4a55-9d0f-0e2b7c9d1a11"},
 			"hss: RestoreBackup: BackupID is 65 characters long, at most 64 allowed"},
 		{"server ID empty", &RestoreBackupRequest{BackupID: "b"}, "hss: RestoreBackup: ServerID is required"},
-		{"server ID 129 chars", &RestoreBackupRequest{BackupID: "b", ServerID: strings.Repeat("s", 129)},
-			"hss: RestoreBackup: ServerID is 129 characters long, at most 128 allowed"},
-		{"region control character", &RestoreBackupRequest{BackupID: "b", ServerID: "s", Region: "a\nb"},
+		{"server ID 65 digits", &RestoreBackupRequest{BackupID: "b", ServerID: strings.Repeat("5", 65)},
+			`hss: RestoreBackup: ServerID "` + strings.Repeat("5", 40) + `" is not an ID: want hexadecimal digits in groups separated by '-', at most 64 characters, such as 4213d908-f5dc-4633-8401-cfd7175fca0c`},
+		{"server ID not an ID", &RestoreBackupRequest{BackupID: "b", ServerID: "server-1"},
+			`hss: RestoreBackup: ServerID "server-1" is not an ID: want hexadecimal digits in groups separated by '-', at most 64 characters, such as 4213d908-f5dc-4633-8401-cfd7175fca0c`},
+		{"region control character", &RestoreBackupRequest{BackupID: "b", ServerID: "5a1f0a3e-4c8e-4a55-9d0f-0e2b7c9d1a11", Region: "a\nb"},
 			`hss: RestoreBackup: Region "a\nb" contains a control character`},
-		{"enterprise project 257 chars", &RestoreBackupRequest{BackupID: "b", ServerID: "s", EnterpriseProjectID: strings.Repeat("e", 257)},
+		{"enterprise project 257 chars", &RestoreBackupRequest{BackupID: "b", ServerID: "5a1f0a3e-4c8e-4a55-9d0f-0e2b7c9d1a11", EnterpriseProjectID: strings.Repeat("e", 257)},
 			"hss: RestoreBackup: EnterpriseProjectID is 257 characters long, at most 256 allowed"},
-		{"mapping without volume", &RestoreBackupRequest{BackupID: "b", ServerID: "s", Mappings: []VolumeMapping{{BackupID: "vb", VolumeID: "v"}, {BackupID: "vb"}}},
+		{"mapping without volume", &RestoreBackupRequest{BackupID: "b", ServerID: "5a1f0a3e-4c8e-4a55-9d0f-0e2b7c9d1a11", Mappings: []VolumeMapping{{BackupID: "vb", VolumeID: "v"}, {BackupID: "vb"}}},
 			"hss: RestoreBackup: Mappings[1].VolumeID is required"},
-		{"mapping without backup", &RestoreBackupRequest{BackupID: "b", ServerID: "s", Mappings: []VolumeMapping{{VolumeID: "v"}}},
+		{"mapping without backup", &RestoreBackupRequest{BackupID: "b", ServerID: "5a1f0a3e-4c8e-4a55-9d0f-0e2b7c9d1a11", Mappings: []VolumeMapping{{VolumeID: "v"}}},
 			"hss: RestoreBackup: Mappings[0].BackupID is required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -162,7 +164,7 @@ func TestRestoreBackupValidation(t *testing.T) {
 func TestRestoreBackupBounds(t *testing.T) {
 	t.Parallel()
 	c, m := newMock(t, nil, replies(fixture(t, 200, "restorebackup_empty.json")))
-	req := &RestoreBackupRequest{BackupID: strings.Repeat("b", 64), ServerID: strings.Repeat("s", 128), Region: strings.Repeat("r", 128)}
+	req := &RestoreBackupRequest{BackupID: strings.Repeat("b", 64), ServerID: strings.Repeat("5", 64), Region: strings.Repeat("r", 128)}
 	_, err := c.RestoreBackup(context.Background(), req)
 	require.NoError(t, err)
 	reqs := m.requests()

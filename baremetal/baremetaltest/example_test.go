@@ -32,7 +32,7 @@ func ExampleNewServer() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	export, n, err := client.ExportAndDownload(context.Background(), "server-1", io.Discard,
+	export, n, err := client.ExportAndDownload(context.Background(), "b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800001", io.Discard,
 		baremetal.WithMinDelay(50*time.Millisecond))
 	if err != nil {
 		log.Fatal(err)
@@ -47,7 +47,7 @@ func ExampleNewServer() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	_, err = bad.ExportLogs(context.Background(), &baremetal.ExportLogsRequest{ServerID: "server-1"})
+	_, err = bad.ExportLogs(context.Background(), &baremetal.ExportLogsRequest{ServerID: "b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800001"})
 	var apiErr *baremetal.APIError
 	if errors.As(err, &apiErr) {
 		fmt.Println(apiErr.StatusCode, apiErr.Code)

@@ -397,3 +397,30 @@ func TestInjectFaultRejectsUnknownRoute(t *testing.T) {
 	srv.ClearFaults()
 	assert.Zero(t, srv.RequestsTotal())
 }
+
+// TestSecondBackupConflictsWithoutRetries is the README's recipe: with retries off for
+// the call, a second backup while one runs gets the 409 at once, and a 412 fault is
+// seen as such, where the default retries would wait them out.
+func TestSecondBackupConflictsWithoutRetries(t *testing.T) {
+	t.Parallel()
+	srv := csstest.NewServer(csstest.WithJobDuration(time.Hour))
+	defer srv.Close()
+	srv.AddCluster(clusterA)
+	client, err := css.New(srv.Config())
+	require.NoError(t, err)
+	once := hcloud.WithRetry(hcloud.RetryPolicy{MaxAttempts: 1})
+
+	_, err = client.CreateLogBackup(t.Context(), &css.CreateLogBackupRequest{ClusterID: clusterA})
+	require.NoError(t, err)
+	_, err = client.CreateLogBackup(t.Context(), &css.CreateLogBackupRequest{ClusterID: clusterA}, once)
+	require.ErrorIs(t, err, css.ErrConflict)
+	var ae *css.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, 1, ae.Attempts)
+
+	_, err = srv.InjectFault(csstest.Fault{Route: csstest.RouteCreateLogBackup, Status: http.StatusPreconditionFailed})
+	require.NoError(t, err)
+	_, err = client.CreateLogBackup(t.Context(), &css.CreateLogBackupRequest{ClusterID: clusterA}, once)
+	require.ErrorIs(t, err, css.ErrPreconditionFailed)
+	assert.Equal(t, 3, srv.Requests(csstest.RouteCreateLogBackup))
+}

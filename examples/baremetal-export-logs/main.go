@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/hcloudlogs/hcloudlogs-go/config"
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
 
 	"github.com/hcloudlogs/hcloudlogs-go/baremetal"
 	"github.com/hcloudlogs/hcloudlogs-go/baremetal/baremetaltest"
@@ -51,9 +52,10 @@ as server logs may hold sensitive data.
 Flags:
   -server ID       physical server ID (required with real credentials; the built-in
                    fake is seeded with one when omitted)
-  -out PATH        where to write the archive (default: the file name the service
-                   suggests, in the current directory; with the built-in fake, in a
-                   new temporary directory)
+  -out PATH        where to write the archive: a file, or an existing directory that
+                   gets the file name the service suggests (default: that name in
+                   the current directory; with the built-in fake, in a new
+                   temporary directory). Its directory must exist.
   -timeout D       give up after this long, e.g. 10m (default 30m)
   -h               show this help
 
@@ -67,6 +69,9 @@ Environment:
 
 With neither HUAWEICLOUD_SDK_AK nor CLOUD_SDK_AK set, the program runs against the
 built-in fake CloudDC service instead of the cloud.
+
+Exit status: 0 on success, 2 on a usage or configuration error (nothing is started),
+1 when the export or the download fails.
 `
 
 // run is the program: it parses args, exports and downloads, and returns the exit
@@ -93,11 +98,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "baremetal-export-logs: -timeout %v must be positive\n", *timeout)
 		return 2
 	}
+	if *serverID != "" && !hcloud.ValidID(*serverID) {
+		fmt.Fprintf(stderr, "baremetal-export-logs: -server %q is not a server ID (a UUID such as %s)\n", *serverID, fakeServerID)
+		return 2
+	}
+	outDir, outFile, err := splitOut(*out)
+	if err != nil {
+		fmt.Fprintf(stderr, "baremetal-export-logs: -out %s: %v\n", *out, err)
+		return 2
+	}
+
+	fake := os.Getenv("HUAWEICLOUD_SDK_AK") == "" && os.Getenv("CLOUD_SDK_AK") == ""
+	if !fake && *serverID == "" {
+		fmt.Fprintln(stderr, "baremetal-export-logs: -server is required")
+		fs.Usage()
+		return 2
+	}
 
 	var cfg baremetal.Config
 	var opts []baremetal.ExportOption
-	outDir := "."
-	if os.Getenv("HUAWEICLOUD_SDK_AK") == "" && os.Getenv("CLOUD_SDK_AK") == "" {
+	if fake {
 		srv := baremetaltest.NewServer(baremetaltest.WithExportDuration(1500 * time.Millisecond))
 		defer srv.Close()
 		if *serverID == "" {
@@ -116,19 +136,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			outDir = dir
 		}
 	} else {
-		var err error
 		if cfg, err = config.Load(ctx); err != nil {
 			fmt.Fprintf(stderr, "baremetal-export-logs: %v\n", err)
 			return 2
 		}
-		if *serverID == "" {
-			fmt.Fprintln(stderr, "baremetal-export-logs: -server is required")
-			fs.Usage()
-			return 2
-		}
-	}
-	if *out != "" {
-		outDir = filepath.Dir(*out)
 	}
 
 	client, err := baremetal.New(cfg)
@@ -140,7 +151,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	defer cancel()
 
 	bar := newProgressBar(stderr)
-	path, size, err := download(ctx, client, *serverID, outDir, *out, bar.update, opts...)
+	path, size, err := download(ctx, client, *serverID, outDir, outFile, bar.update, opts...)
 	bar.finish()
 	if err != nil {
 		printError(stderr, err)
@@ -148,6 +159,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "Wrote %s (%d bytes)\n", path, size)
 	return 0
+}
+
+// splitOut returns the directory and the file name that -out names: for "" the
+// current directory and no name (the service's suggestion), for an existing
+// directory that directory and no name, else the file in its directory, which must
+// exist.
+func splitOut(out string) (dir, file string, err error) {
+	if out == "" {
+		return ".", "", nil
+	}
+	if fi, err := os.Stat(out); err == nil && fi.IsDir() {
+		return out, "", nil
+	}
+	if strings.HasSuffix(out, string(filepath.Separator)) || strings.HasSuffix(out, "/") {
+		return "", "", fmt.Errorf("directory %s does not exist", filepath.Clean(out))
+	}
+	dir = filepath.Dir(out)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return "", "", fmt.Errorf("directory %s does not exist", dir)
+	}
+	return dir, out, nil
 }
 
 // download exports and downloads into a temporary file in dir, reporting progress,

@@ -63,7 +63,7 @@ func TestRunFakeWithOut(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "logs.tar.gz")
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), []string{"-server", "srv-42", "-out", out}, &stdout, &stderr)
+	code := run(context.Background(), []string{"-server", "b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800042", "-out", out}, &stdout, &stderr)
 	require.Equal(t, 0, code, "stderr: %s", stderr.String())
 
 	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
@@ -101,6 +101,19 @@ func TestRunFakeDefaultOut(t *testing.T) {
 	assert.Len(t, dirEntries(t, filepath.Dir(path)), 1)
 }
 
+func TestRunFakeOutDirectory(t *testing.T) {
+	noCredentials(t)
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"-out", dir}, &stdout, &stderr)
+	require.Equal(t, 0, code, "stderr: %s", stderr.String())
+	entries := dirEntries(t, dir)
+	require.Len(t, entries, 1, "the archive, under the name the service suggests, and no temporary file")
+	assert.Regexp(t, `^2102[0-9A-F]{16}-dump\.tar\.gz$`, entries[0])
+	assert.Contains(t, stdout.String(), "Wrote "+filepath.Join(dir, entries[0])+" (1048576 bytes)")
+	assertTarGz(t, filepath.Join(dir, entries[0]))
+}
+
 func TestRunFailureLeavesNoFile(t *testing.T) {
 	noCredentials(t)
 	dir := t.TempDir()
@@ -131,7 +144,13 @@ func TestRunUsage(t *testing.T) {
 		{name: "real credentials without a server", wantCode: 2,
 			env:     map[string]string{"HUAWEICLOUD_SDK_AK": "AK", "HUAWEICLOUD_SDK_SK": "SK", "HUAWEICLOUD_SDK_REGION": "cn-east-3", "HUAWEICLOUD_SDK_PROJECT_ID": "p1"},
 			wantErr: []string{"-server is required"}},
-		{name: "real credentials without a region", args: []string{"-server", "srv-1"}, wantCode: 2,
+		{name: "server not an ID", args: []string{"-server", "srv-1"}, wantCode: 2,
+			wantErr: []string{`-server "srv-1" is not a server ID`}},
+		{name: "out in a missing directory", args: []string{"-out", filepath.Join("no", "such", "dir", "logs.tar.gz")}, wantCode: 2,
+			wantErr: []string{"-out " + filepath.Join("no", "such", "dir", "logs.tar.gz") + ": directory " + filepath.Join("no", "such", "dir") + " does not exist"}},
+		{name: "out a missing directory", args: []string{"-out", "no-such-dir" + string(filepath.Separator)}, wantCode: 2,
+			wantErr: []string{"does not exist"}},
+		{name: "real credentials without a region", args: []string{"-server", "b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800001"}, wantCode: 2,
 			env:     map[string]string{"HUAWEICLOUD_SDK_AK": "AK", "HUAWEICLOUD_SDK_SK": "SK", "HUAWEICLOUD_SDK_REGION": "", "HUAWEICLOUD_SDK_PROJECT_ID": "p1"},
 			wantErr: []string{"HUAWEICLOUD_SDK_REGION"}},
 	}
@@ -184,5 +203,29 @@ func TestByteSize(t *testing.T) {
 	t.Parallel()
 	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 5 << 20: "5.0 MiB", 3 << 29: "1.50 GiB"} {
 		assert.Equal(t, want, byteSize(n))
+	}
+}
+
+// TestDefaultOutputIgnoredByGit checks that the files the program writes by default,
+// and the README's -out logs.tar.gz, are ignored by git.
+func TestDefaultOutputIgnoredByGit(t *testing.T) {
+	gitignore, err := os.ReadFile(filepath.Join("..", "..", ".gitignore"))
+	require.NoError(t, err)
+	var patterns []string
+	for _, line := range strings.Split(string(gitignore), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			patterns = append(patterns, strings.TrimPrefix(line, "/"))
+		}
+	}
+	ignored := func(name string) bool {
+		for _, p := range patterns {
+			if ok, _ := filepath.Match(p, name); ok {
+				return true
+			}
+		}
+		return false
+	}
+	for _, name := range []string{"2102311VKUN0M1000123-dump.tar.gz", "logs.tar.gz", ".baremetal-export-1234.part"} {
+		assert.True(t, ignored(name), "%s is not ignored by .gitignore", name)
 	}
 }

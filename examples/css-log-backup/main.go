@@ -75,8 +75,17 @@ Backs up the logs of a CSS cluster to OBS and waits for the job to finish:
      (that needs -bucket and -agency);
   2. starts a log backup and polls the job list until the new job succeeds or fails;
   3. prints the finished job and a table of the cluster's last 10 log backup jobs.
-Times are printed in UTC. A job has two IDs: the record ID (a UUID, the ID column)
-and the job ID (32 hex digits), which css.WaitForLogBackup takes.
+Times are printed in UTC.
+
+A CSS log backup job has two IDs. The record ID (a UUID, "id" on the wire) names the
+job's entry in the cluster's job list: the ID column of the table. The job ID (32
+hexadecimal digits, "jobId") names the service's task that ran the backup: quote it
+to Huawei Cloud support. The service's reply to starting a backup carries neither;
+the program finds the new job in the job list. css.WaitForLogBackup waits for a job
+by its job ID.
+
+Exit status: 0 on success, 2 on a usage or configuration error (nothing is started),
+1 when the service or the job fails.
 
 Environment:
   HUAWEICLOUD_SDK_AK              access key (AK)
@@ -131,6 +140,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "css-log-backup: -timeout %v must be positive\n", o.timeout)
 		return exitUsage
 	}
+	if o.cluster != "" && !hcloud.ValidID(o.cluster) {
+		fmt.Fprintf(stderr, "css-log-backup: -cluster %q is not a cluster ID (a UUID such as %s)\n", o.cluster, demoCluster)
+		return exitUsage
+	}
+	if (o.bucket == "") != (o.agency == "") {
+		fmt.Fprintln(stderr, "css-log-backup: -bucket and -agency go together: give both to enable log backup, or neither")
+		return exitUsage
+	}
 
 	var cfg css.Config
 	var waitOpts []css.Option
@@ -142,7 +159,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		var err error
 		if cfg, err = config.Load(ctx); err != nil {
 			fmt.Fprintf(stderr, "css-log-backup: %v\n", err)
-			return exitError
+			return exitUsage
 		}
 	} else {
 		if o.cluster == "" {
@@ -162,7 +179,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	client, err := css.New(cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "css-log-backup: %v\n", err)
-		return exitError
+		return exitUsage
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()

@@ -83,6 +83,10 @@ func TestRunUsageErrors(t *testing.T) {
 		{"unknown flag", []string{"-nope"}, "flag provided but not defined: -nope"},
 		{"argument", []string{"extra"}, `unexpected argument "extra"`},
 		{"timeout", []string{"-timeout", "0s"}, "-timeout 0s must be positive"},
+		{"cluster not an ID", []string{"-cluster", "nope"}, `-cluster "nope" is not a cluster ID`},
+		{"cluster with a space", []string{"-cluster", " " + demoCluster}, "is not a cluster ID"},
+		{"bucket without agency", []string{"-bucket", "b"}, "-bucket and -agency go together"},
+		{"agency without bucket", []string{"-agency", "a"}, "-bucket and -agency go together"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			noAccessKey(t)
@@ -103,8 +107,13 @@ func TestRunWithCredentialsNeedsClusterAndRegion(t *testing.T) {
 	assert.Contains(t, stderr.String(), "-cluster is required with real credentials")
 
 	stderr.Reset()
-	assert.Equal(t, exitError, run(context.Background(), []string{"-cluster", demoCluster}, &stdout, &stderr))
+	assert.Equal(t, exitUsage, run(context.Background(), []string{"-cluster", demoCluster}, &stdout, &stderr), "a config error is a usage error")
 	assert.Contains(t, stderr.String(), "HUAWEICLOUD_SDK_REGION")
+
+	stderr.Reset()
+	t.Setenv("HUAWEICLOUD_SDK_REGION", "ap-southeast1")
+	assert.Equal(t, exitUsage, run(context.Background(), []string{"-cluster", demoCluster}, &stdout, &stderr))
+	assert.Contains(t, stderr.String(), "did you mean ap-southeast-1?")
 	assert.NotContains(t, stderr.String(), "test-secret-key-never-used-for-a-request")
 	assert.Empty(t, stdout.String(), "nothing ran")
 }

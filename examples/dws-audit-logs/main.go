@@ -91,6 +91,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
+	if *timeout <= 0 {
+		fmt.Fprintf(stderr, "dws-audit-logs: -timeout %v must be positive\n", *timeout)
+		fs.Usage()
+		return exitUsage
+	}
+	if *cluster != "" && !dws.ValidClusterID(*cluster) {
+		fmt.Fprintf(stderr, "dws-audit-logs: -cluster %q is not a DWS cluster ID (a UUID such as %s)\n", *cluster, demoCluster)
+		return exitUsage
+	}
 
 	var cfg dws.Config
 	if os.Getenv("HUAWEICLOUD_SDK_AK") == "" && os.Getenv("CLOUD_SDK_AK") == "" {
@@ -111,14 +120,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		var err error
 		if cfg, err = config.Load(ctx); err != nil {
 			fmt.Fprintf(stderr, "dws-audit-logs: %v\n", err)
-			return exitError
+			return exitUsage
 		}
 	}
 
 	client, err := dws.New(cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "dws-audit-logs: %v\n", err)
-		return exitError
+		return exitUsage
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -101,9 +102,12 @@ func TestRunUnknownCluster(t *testing.T) {
 
 func TestRunInvalidCluster(t *testing.T) {
 	fakeMode(t)
-	code, _, errOut := runArgs(t, "-cluster", "../etc")
-	assert.Equal(t, exitError, code)
-	assert.Contains(t, errOut, `dws: ListAuditLogRecords: ClusterID "../etc" is not a UUID`)
+	for _, id := range []string{"../etc", "nope", " " + demoCluster, demoCluster + "0"} {
+		code, out, errOut := runArgs(t, "-cluster", id)
+		assert.Equal(t, exitUsage, code, id)
+		assert.Empty(t, out, "nothing started, not even the fake")
+		assert.Contains(t, errOut, "dws-audit-logs: -cluster "+strconv.Quote(id)+" is not a DWS cluster ID", id)
+	}
 }
 
 func TestRunHelp(t *testing.T) {
@@ -117,7 +121,7 @@ func TestRunHelp(t *testing.T) {
 }
 
 func TestRunBadUsage(t *testing.T) {
-	for _, args := range [][]string{{"-nope"}, {"extra"}, {"-timeout", "soon"}} {
+	for _, args := range [][]string{{"-nope"}, {"extra"}, {"-timeout", "soon"}, {"-timeout", "0s"}} {
 		code, out, errOut := runArgs(t, args...)
 		assert.Equal(t, exitUsage, code, "%q", args)
 		assert.Empty(t, out)
@@ -127,7 +131,7 @@ func TestRunBadUsage(t *testing.T) {
 
 // TestRunRealCredentials covers the real-credentials path up to the point where it
 // would reach the network: -cluster is required, and the configuration errors of
-// ConfigFromEnv are reported.
+// config.Load are reported, as usage errors.
 func TestRunRealCredentials(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -141,9 +145,11 @@ func TestRunRealCredentials(t *testing.T) {
 		{name: "CLOUD_SDK_AK fallback needs -cluster", env: map[string]string{"HUAWEICLOUD_SDK_AK": "", "CLOUD_SDK_AK": "AK"},
 			code: exitUsage, wantErr: "-cluster is required"},
 		{name: "missing region", env: map[string]string{"HUAWEICLOUD_SDK_AK": "AK", "HUAWEICLOUD_SDK_SK": "SK", "HUAWEICLOUD_SDK_REGION": "", "HUAWEICLOUD_SDK_PROJECT_ID": "p"},
-			args: []string{"-cluster", demoCluster}, code: exitError, wantErr: "HUAWEICLOUD_SDK_REGION"},
+			args: []string{"-cluster", demoCluster}, code: exitUsage, wantErr: "HUAWEICLOUD_SDK_REGION"},
+		{name: "misspelt region", env: map[string]string{"HUAWEICLOUD_SDK_AK": "AK", "HUAWEICLOUD_SDK_SK": "SK", "HUAWEICLOUD_SDK_REGION": "cn-nort-4", "HUAWEICLOUD_SDK_PROJECT_ID": "p"},
+			args: []string{"-cluster", demoCluster}, code: exitUsage, wantErr: "did you mean cn-north-4?"},
 		{name: "missing secret key", env: map[string]string{"HUAWEICLOUD_SDK_AK": "AK", "HUAWEICLOUD_SDK_SK": "", "CLOUD_SDK_AK": "", "CLOUD_SDK_SK": ""},
-			args: []string{"-cluster", demoCluster}, code: exitError, wantErr: "HUAWEICLOUD_SDK_SK"},
+			args: []string{"-cluster", demoCluster}, code: exitUsage, wantErr: "HUAWEICLOUD_SDK_SK"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -57,8 +58,9 @@ built-in fake HSS server seeded with 25 tasks.
 const fakePageSize = 10
 
 // run is the program; it returns the exit code: 0 on success, 1 when the listing
-// fails, 2 for bad flags. When it runs against the built-in fake, prepare (if not nil)
-// is called with the seeded server before the listing: tests inject faults with it.
+// fails, 2 for bad flags or configuration. When it runs against the built-in fake,
+// prepare (if not nil) is called with the seeded server before the listing: tests
+// inject faults with it.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, prepare func(*hsstest.Server)) int {
 	fs := flag.NewFlagSet("hss-backup-tasks", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -85,6 +87,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, prepare f
 		fs.Usage()
 		return 2
 	}
+	if err := checkFlags(hss.TaskStatus(*status), *lastDays, *pageSize); err != nil {
+		fmt.Fprintln(stderr, "hss-backup-tasks:", err)
+		return 2
+	}
 
 	var cfg hss.Config
 	if os.Getenv("HUAWEICLOUD_SDK_AK") == "" && os.Getenv("CLOUD_SDK_AK") == "" {
@@ -103,13 +109,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, prepare f
 		var err error
 		if cfg, err = config.Load(ctx); err != nil {
 			fmt.Fprintln(stderr, "hss-backup-tasks:", err)
-			return 1
+			return 2
 		}
 	}
 	client, err := hss.New(cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "hss-backup-tasks:", err)
-		return 1
+		return 2
 	}
 	req := &hss.ListBackupTasksRequest{
 		EnterpriseProjectID: *project,
@@ -123,6 +129,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, prepare f
 		return 1
 	}
 	return 0
+}
+
+// statuses are the task states -status accepts.
+var statuses = []hss.TaskStatus{hss.TaskStatusSuccess, hss.TaskStatusSkipped, hss.TaskStatusFailed,
+	hss.TaskStatusRunning, hss.TaskStatusTimeout, hss.TaskStatusWaiting}
+
+// checkFlags checks the filter flags, so that a typo is reported before anything
+// starts.
+func checkFlags(status hss.TaskStatus, lastDays, pageSize int) error {
+	if status != "" && !slices.Contains(statuses, status) {
+		names := make([]string, len(statuses))
+		for i, s := range statuses {
+			names[i] = string(s)
+		}
+		return fmt.Errorf("-status %q is not one of %s", status, strings.Join(names, ", "))
+	}
+	if lastDays < 0 || lastDays > hss.MaxLastDays {
+		return fmt.Errorf("-last-days %d out of range 1..%d (or 0 for no limit)", lastDays, hss.MaxLastDays)
+	}
+	if pageSize != 0 && (pageSize < hss.MinLimit || pageSize > hss.MaxLimit) {
+		return fmt.Errorf("-page-size %d out of range %d..%d (or 0 for the default)", pageSize, hss.MinLimit, hss.MaxLimit)
+	}
+	return nil
 }
 
 // stringWriter collects the flag defaults for the usage text.

@@ -134,16 +134,19 @@ func TestRunValidationError(t *testing.T) {
 		args []string
 		msg  string
 	}{
-		{[]string{"-status", "done"}, `Status "done" is not one of success, skipped, failed, running, timeout, waiting`},
-		{[]string{"-last-days", "31"}, "LastDays 31 out of range 1..30"},
-		{[]string{"-page-size", "5"}, "Limit 5 out of range 10..200"},
+		{[]string{"-status", "done"}, `-status "done" is not one of success, skipped, failed, running, timeout, waiting`},
+		{[]string{"-last-days", "31"}, "-last-days 31 out of range 1..30 (or 0 for no limit)"},
+		{[]string{"-last-days", "-1"}, "-last-days -1 out of range 1..30 (or 0 for no limit)"},
+		{[]string{"-page-size", "5"}, "-page-size 5 out of range 10..200 (or 0 for the default)"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			code, lines, stderr, srv := runFake(t, nil, tc.args...)
-			assert.Equal(t, 1, code)
-			assert.Equal(t, []string{fakeLine}, lines)
-			assert.Equal(t, "hss-backup-tasks: hss: ListBackupTasks: "+tc.msg+"\n", stderr)
-			assert.Zero(t, srv.RequestsTotal(), "nothing sent")
+			prepared := false
+			var out, errOut bytes.Buffer
+			code := run(context.Background(), tc.args, &out, &errOut, func(*hsstest.Server) { prepared = true })
+			assert.Equal(t, 2, code)
+			assert.Empty(t, out.String(), "nothing started")
+			assert.False(t, prepared, "no fake started")
+			assert.Equal(t, "hss-backup-tasks: "+tc.msg+"\n", errOut.String())
 		})
 	}
 }
@@ -176,7 +179,7 @@ func TestRunWithCredentialsReadsTheEnvironment(t *testing.T) {
 	var out, errOut bytes.Buffer
 	prepared := false
 	code := run(context.Background(), nil, &out, &errOut, func(*hsstest.Server) { prepared = true })
-	assert.Equal(t, 1, code)
+	assert.Equal(t, 2, code, "a configuration error is a usage error")
 	assert.False(t, prepared, "no fake with credentials in the environment")
 	assert.Empty(t, out.String())
 	assert.Contains(t, errOut.String(), "HUAWEICLOUD_SDK_REGION")

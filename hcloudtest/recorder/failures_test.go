@@ -64,10 +64,10 @@ func TestChangedRequestFails(t *testing.T) {
 		workflow smallCSS
 		want     []string
 	}{
-		{"path", smallCSS{cluster: "other-cluster", limit: 10, keyword: "started"}, []string{
-			"has no interaction for the request\n    GET /v1.0/PROJECT_ID/clusters/other-cluster/logs/settings",
+		{"path", smallCSS{cluster: "0fe2c1a5-0000-4000-8000-000000000001", limit: 10, keyword: "started"}, []string{
+			"has no interaction for the request\n    GET /v1.0/PROJECT_ID/clusters/0fe2c1a5-0000-4000-8000-000000000001/logs/settings",
 			"nearest recorded request: interaction 1 of 3 (not used yet)",
-			"  path:\n    - /v1.0/PROJECT_ID/clusters/" + cssCluster + "/logs/settings\n    + /v1.0/PROJECT_ID/clusters/other-cluster/logs/settings\n",
+			"  path:\n    - /v1.0/PROJECT_ID/clusters/" + cssCluster + "/logs/settings\n    + /v1.0/PROJECT_ID/clusters/0fe2c1a5-0000-4000-8000-000000000001/logs/settings\n",
 		}},
 		{"query", smallCSS{cluster: cssCluster, limit: 20, keyword: "started"}, []string{
 			"nearest recorded request: interaction 2 of 3 (not used yet)",

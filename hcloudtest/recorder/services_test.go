@@ -129,20 +129,20 @@ func hssWorkflow(t testing.TB, cfg css.Config) hssResult {
 		require.NoError(t, err)
 		r.AllTasks = append(r.AllTasks, task)
 	}
-	r.Backups, err = c.ListHostBackups(ctx, &hss.ListHostBackupsRequest{HostID: "host-1", Limit: 10})
+	r.Backups, err = c.ListHostBackups(ctx, &hss.ListHostBackupsRequest{HostID: "c882e0-c4c1-4e89-b99a-f001", Limit: 10})
 	require.NoError(t, err)
-	for b, err := range c.HostBackups(ctx, &hss.ListHostBackupsRequest{HostID: "host-1", Limit: 10, Region: "ap-southeast-1"}) {
+	for b, err := range c.HostBackups(ctx, &hss.ListHostBackupsRequest{HostID: "c882e0-c4c1-4e89-b99a-f001", Limit: 10, Region: "ap-southeast-1"}) {
 		require.NoError(t, err)
 		r.AllBackups = append(r.AllBackups, b)
 	}
 	on := true
-	r.Restore, err = c.RestoreBackup(ctx, &hss.RestoreBackupRequest{BackupID: r.AllBackups[0].BackupID, ServerID: "host-1",
+	r.Restore, err = c.RestoreBackup(ctx, &hss.RestoreBackupRequest{BackupID: r.AllBackups[0].BackupID, ServerID: "c882e0-c4c1-4e89-b99a-f001",
 		PowerOn: &on, Mappings: []hss.VolumeMapping{{BackupID: "vb-1", VolumeID: "vol-1"}}})
 	require.NoError(t, err)
-	_, err = c.RestoreBackup(ctx, &hss.RestoreBackupRequest{BackupID: "no-such-backup", ServerID: "host-1"})
+	_, err = c.RestoreBackup(ctx, &hss.RestoreBackupRequest{BackupID: "no-such-backup", ServerID: "c882e0-c4c1-4e89-b99a-f001"})
 	require.ErrorIs(t, err, hss.ErrNotFound)
 	r.RestoreFail = err.Error()
-	for task, err := range c.BackupTasks(ctx, &hss.ListBackupTasksRequest{Limit: 10, ResourceName: "host-1"}) {
+	for task, err := range c.BackupTasks(ctx, &hss.ListBackupTasksRequest{Limit: 10, ResourceName: "c882e0-c4c1-4e89-b99a-f001"}) {
 		require.NoError(t, err)
 		r.AfterTasks = append(r.AfterTasks, task)
 	}
@@ -160,7 +160,7 @@ func TestRecordReplayHSS(t *testing.T) {
 			StartedAt: recordStart.Add(-time.Duration(i+1) * time.Hour), EndedAt: recordStart.Add(-time.Duration(i) * time.Hour)})
 	}
 	for i := range 14 {
-		srv.AddHostBackup("host-1", hss.HostBackup{BackupName: fmt.Sprintf("autobk_%d", i),
+		srv.AddHostBackup("c882e0-c4c1-4e89-b99a-f001", hss.HostBackup{BackupName: fmt.Sprintf("autobk_%d", i),
 			CreatedAt: recordStart.Add(-time.Duration(i+1) * time.Hour)})
 	}
 	path := filepath.Join(t.TempDir(), "hss.json")

@@ -100,14 +100,14 @@ func TestClientHostBackups(t *testing.T) {
 	srv := newServer(t, hsstest.WithClock(clock))
 	now := clock.Now()
 	for i := range 23 {
-		srv.AddHostBackup("host/1", hss.HostBackup{BackupID: "bk-" + strconv.Itoa(i), BackupName: "autobk_" + strconv.Itoa(i),
+		srv.AddHostBackup("c882e0-c4c1-4e89-b99a-f0f1", hss.HostBackup{BackupID: "bk-" + strconv.Itoa(i), BackupName: "autobk_" + strconv.Itoa(i),
 			CreatedAt: now.Add(-time.Duration(i) * time.Hour), Tag: i % 2})
 	}
-	srv.AddHostBackup("host-2", hss.HostBackup{BackupID: "elsewhere", Status: hss.BackupStatusRestoring,
+	srv.AddHostBackup("c882e0-c4c1-4e89-b99a-f002", hss.HostBackup{BackupID: "elsewhere", Status: hss.BackupStatusRestoring,
 		OSImages: []hss.OSImage{{ImageID: "img-1"}, {ImageID: "img-2"}}})
 	c := newClient(t, srv)
 
-	resp, err := c.ListHostBackups(context.Background(), &hss.ListHostBackupsRequest{HostID: "host/1", Offset: 20, Region: "ap-southeast-1"})
+	resp, err := c.ListHostBackups(context.Background(), &hss.ListHostBackupsRequest{HostID: "c882e0-c4c1-4e89-b99a-f0f1", Offset: 20, Region: "ap-southeast-1"})
 	require.NoError(t, err)
 	require.NotNil(t, resp.Total)
 	assert.Equal(t, 23, *resp.Total)
@@ -119,7 +119,7 @@ func TestClientHostBackups(t *testing.T) {
 	}, resp.Backups)
 
 	var ids []string
-	for b, err := range c.HostBackups(context.Background(), &hss.ListHostBackupsRequest{HostID: "host/1", Limit: 10}) {
+	for b, err := range c.HostBackups(context.Background(), &hss.ListHostBackupsRequest{HostID: "c882e0-c4c1-4e89-b99a-f0f1", Limit: 10}) {
 		require.NoError(t, err)
 		ids = append(ids, b.BackupID)
 	}
@@ -128,7 +128,7 @@ func TestClientHostBackups(t *testing.T) {
 	assert.Equal(t, "bk-22", ids[22])
 	assert.Equal(t, 4, srv.Requests(hsstest.RouteListHostBackups))
 
-	resp, err = c.ListHostBackups(context.Background(), &hss.ListHostBackupsRequest{HostID: "host-2", Status: hss.BackupStatusRestoring, LastDays: 1})
+	resp, err = c.ListHostBackups(context.Background(), &hss.ListHostBackupsRequest{HostID: "c882e0-c4c1-4e89-b99a-f002", Status: hss.BackupStatusRestoring, LastDays: 1})
 	require.NoError(t, err)
 	require.Len(t, resp.Backups, 1)
 	assert.Equal(t, "elsewhere", resp.Backups[0].BackupID)
@@ -140,11 +140,11 @@ func TestClientRestoreBackup(t *testing.T) {
 	t.Parallel()
 	clock := fakeclock.New(time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC))
 	srv := newServer(t, hsstest.WithClock(clock), hsstest.WithRestoreDuration(time.Minute))
-	srv.AddHostBackup("host-1", hss.HostBackup{BackupID: "bk-1", BackupName: "autobk_9"})
+	srv.AddHostBackup("c882e0-c4c1-4e89-b99a-f001", hss.HostBackup{BackupID: "bk-1", BackupName: "autobk_9"})
 	c := newClient(t, srv)
 	off := false
 
-	resp, err := c.RestoreBackup(context.Background(), &hss.RestoreBackupRequest{BackupID: "bk-1", ServerID: "srv-1",
+	resp, err := c.RestoreBackup(context.Background(), &hss.RestoreBackupRequest{BackupID: "bk-1", ServerID: "5a1f0a3e-4c8e-4a55-9d0f-0e2b7c9d1a11",
 		EnterpriseProjectID: "0", Region: "ap-southeast-1", PowerOn: &off,
 		Mappings: []hss.VolumeMapping{{BackupID: "vb-1", VolumeID: "vol-1"}}})
 	require.NoError(t, err)
@@ -154,19 +154,19 @@ func TestClientRestoreBackup(t *testing.T) {
 
 	list := func() hss.BackupTask {
 		t.Helper()
-		resp, err := c.ListBackupTasks(context.Background(), &hss.ListBackupTasksRequest{ResourceName: "srv-1"})
+		resp, err := c.ListBackupTasks(context.Background(), &hss.ListBackupTasksRequest{ResourceName: "5a1f0a3e-4c8e-4a55-9d0f-0e2b7c9d1a11"})
 		require.NoError(t, err)
 		require.Len(t, resp.Tasks, 1)
 		return resp.Tasks[0]
 	}
-	assert.Equal(t, hss.BackupTask{HostID: "srv-1", HostName: "srv-1", BackupName: "autobk_9", Status: hss.TaskStatusRunning, StartedAt: start}, list())
+	assert.Equal(t, hss.BackupTask{HostID: "5a1f0a3e-4c8e-4a55-9d0f-0e2b7c9d1a11", HostName: "5a1f0a3e-4c8e-4a55-9d0f-0e2b7c9d1a11", BackupName: "autobk_9", Status: hss.TaskStatusRunning, StartedAt: start}, list())
 	clock.Advance(45 * time.Second)
 	task := list()
 	assert.Equal(t, hss.TaskStatusRunning, task.Status)
 	assert.Equal(t, 75, task.Progress)
 	assert.True(t, task.EndedAt.IsZero())
 
-	_, err = c.RestoreBackup(context.Background(), &hss.RestoreBackupRequest{BackupID: "bk-1", ServerID: "srv-1"})
+	_, err = c.RestoreBackup(context.Background(), &hss.RestoreBackupRequest{BackupID: "bk-1", ServerID: "5a1f0a3e-4c8e-4a55-9d0f-0e2b7c9d1a11"})
 	var apiErr *hss.APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, hsstest.CodeRestoreRunning, apiErr.Code)
@@ -174,11 +174,11 @@ func TestClientRestoreBackup(t *testing.T) {
 	assert.Equal(t, 4, apiErr.Attempts, "409 is retried, the clock's waits too short to end the restore")
 
 	clock.Advance(15 * time.Second)
-	assert.Equal(t, hss.BackupTask{HostID: "srv-1", HostName: "srv-1", BackupName: "autobk_9", Progress: 100,
+	assert.Equal(t, hss.BackupTask{HostID: "5a1f0a3e-4c8e-4a55-9d0f-0e2b7c9d1a11", HostName: "5a1f0a3e-4c8e-4a55-9d0f-0e2b7c9d1a11", BackupName: "autobk_9", Progress: 100,
 		Status: hss.TaskStatusSuccess, StartedAt: start, EndedAt: start.Add(time.Minute)}, list(),
 		"EndedAt from updated_at: the restore is the second task")
 
-	_, err = c.RestoreBackup(context.Background(), &hss.RestoreBackupRequest{BackupID: "bk-missing", ServerID: "srv-1"})
+	_, err = c.RestoreBackup(context.Background(), &hss.RestoreBackupRequest{BackupID: "bk-missing", ServerID: "5a1f0a3e-4c8e-4a55-9d0f-0e2b7c9d1a11"})
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, hsstest.CodeBackupNotFound, apiErr.Code)
 	assert.ErrorIs(t, err, hss.ErrNotFound)
@@ -193,11 +193,11 @@ func TestClientRetriesInjectedFaults(t *testing.T) {
 			return err
 		},
 		hsstest.RouteListHostBackups: func(c *hss.Client) error {
-			_, err := c.ListHostBackups(context.Background(), &hss.ListHostBackupsRequest{HostID: "host-1"})
+			_, err := c.ListHostBackups(context.Background(), &hss.ListHostBackupsRequest{HostID: "c882e0-c4c1-4e89-b99a-f001"})
 			return err
 		},
 		hsstest.RouteRestoreBackup: func(c *hss.Client) error {
-			_, err := c.RestoreBackup(context.Background(), &hss.RestoreBackupRequest{BackupID: "bk-1", ServerID: "srv-1"})
+			_, err := c.RestoreBackup(context.Background(), &hss.RestoreBackupRequest{BackupID: "bk-1", ServerID: "5a1f0a3e-4c8e-4a55-9d0f-0e2b7c9d1a11"})
 			return err
 		},
 	}
@@ -211,7 +211,7 @@ func TestClientRetriesInjectedFaults(t *testing.T) {
 				t.Parallel()
 				clock := fakeclock.New(time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC))
 				srv := newServer(t, hsstest.WithClock(clock), hsstest.WithRestoreDuration(0))
-				srv.AddHostBackup("host-1", hss.HostBackup{BackupID: "bk-1", BackupName: "autobk_1"})
+				srv.AddHostBackup("c882e0-c4c1-4e89-b99a-f001", hss.HostBackup{BackupID: "bk-1", BackupName: "autobk_1"})
 				fault.Route = route
 				inj, err := srv.InjectFault(fault)
 				require.NoError(t, err)
@@ -228,7 +228,7 @@ func TestClientRetriesInjectedFaults(t *testing.T) {
 			t.Parallel()
 			clock := fakeclock.New(time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC))
 			srv := newServer(t, hsstest.WithClock(clock))
-			srv.AddHostBackup("host-1", hss.HostBackup{BackupID: "bk-1"})
+			srv.AddHostBackup("c882e0-c4c1-4e89-b99a-f001", hss.HostBackup{BackupID: "bk-1"})
 			_, err := srv.InjectFault(hsstest.Fault{Route: route, Status: 429, Code: "APIG.0308", Message: "throttled"})
 			require.NoError(t, err)
 			err = op(newClient(t, srv))
@@ -282,11 +282,11 @@ func TestClientWrongSecret(t *testing.T) {
 			return err
 		},
 		func() error {
-			_, err := c.ListHostBackups(context.Background(), &hss.ListHostBackupsRequest{HostID: "h"})
+			_, err := c.ListHostBackups(context.Background(), &hss.ListHostBackupsRequest{HostID: "c882e0-c4c1-4e89-b99a-f632"})
 			return err
 		},
 		func() error {
-			_, err := c.RestoreBackup(context.Background(), &hss.RestoreBackupRequest{BackupID: "b", ServerID: "s"})
+			_, err := c.RestoreBackup(context.Background(), &hss.RestoreBackupRequest{BackupID: "b", ServerID: "5a1f0a3e-4c8e-4a55-9d0f-0e2b7c9d1a11"})
 			return err
 		},
 	}
@@ -306,16 +306,16 @@ func TestClientWrongSecret(t *testing.T) {
 func TestClientTokenMode(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t, hsstest.WithAuthToken("iam-token-1"), hsstest.WithRestoreDuration(0))
-	srv.AddHostBackup("host-1", hss.HostBackup{BackupID: "bk-1", BackupName: "autobk_1"})
+	srv.AddHostBackup("c882e0-c4c1-4e89-b99a-f001", hss.HostBackup{BackupID: "bk-1", BackupName: "autobk_1"})
 	c := newClient(t, srv)
 
-	_, err := c.RestoreBackup(context.Background(), &hss.RestoreBackupRequest{BackupID: "bk-1", ServerID: "srv-1"})
+	_, err := c.RestoreBackup(context.Background(), &hss.RestoreBackupRequest{BackupID: "bk-1", ServerID: "5a1f0a3e-4c8e-4a55-9d0f-0e2b7c9d1a11"})
 	require.NoError(t, err)
 	tasks, err := c.ListBackupTasks(context.Background(), &hss.ListBackupTasksRequest{})
 	require.NoError(t, err)
 	require.Len(t, tasks.Tasks, 1)
 	assert.Equal(t, hss.TaskStatusSuccess, tasks.Tasks[0].Status)
-	backups, err := c.ListHostBackups(context.Background(), &hss.ListHostBackupsRequest{HostID: "host-1"})
+	backups, err := c.ListHostBackups(context.Background(), &hss.ListHostBackupsRequest{HostID: "c882e0-c4c1-4e89-b99a-f001"})
 	require.NoError(t, err)
 	assert.Len(t, backups.Backups, 1)
 

@@ -16,8 +16,8 @@ func ExampleNewServer() {
 	clock := fakeclock.New(time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC))
 	srv := hsstest.NewServer(hsstest.WithClock(clock), hsstest.WithRestoreDuration(time.Minute))
 	defer srv.Close()
-	srv.AddHostBackup("host-1", hss.HostBackup{BackupID: "bk-1", BackupName: "autobk_9"})
-	srv.AddBackupTask(hss.BackupTask{HostID: "host-1", HostName: "ecs-web", BackupName: "autobk_8",
+	srv.AddHostBackup("c882e0-c4c1-4e89-b99a-f001", hss.HostBackup{BackupID: "bk-1", BackupName: "autobk_9"})
+	srv.AddBackupTask(hss.BackupTask{HostID: "c882e0-c4c1-4e89-b99a-f001", HostName: "ecs-web", BackupName: "autobk_8",
 		Progress: 100, Status: hss.TaskStatusSuccess, StartedAt: clock.Now().Add(-time.Hour)})
 
 	client, err := hss.New(srv.Config())
@@ -26,7 +26,7 @@ func ExampleNewServer() {
 		return
 	}
 	ctx := context.Background()
-	if _, err := client.RestoreBackup(ctx, &hss.RestoreBackupRequest{BackupID: "bk-1", ServerID: "host-1"}); err != nil {
+	if _, err := client.RestoreBackup(ctx, &hss.RestoreBackupRequest{BackupID: "bk-1", ServerID: "c882e0-c4c1-4e89-b99a-f001"}); err != nil {
 		fmt.Println(err)
 		return
 	}

@@ -77,8 +77,8 @@ func runHostBackups(t *testing.T, cases []pagingCase) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			srv := newServer(t, tc.opts...)
-			seedHostBackups(srv, "host-1", 250)
-			got := hostBackups(t, newClient(t, srv), hss.ListHostBackupsRequest{HostID: "host-1", Limit: tc.limit})
+			seedHostBackups(srv, "c882e0-c4c1-4e89-b99a-f001", 250)
+			got := hostBackups(t, newClient(t, srv), hss.ListHostBackupsRequest{HostID: "c882e0-c4c1-4e89-b99a-f001", Limit: tc.limit})
 			require.Len(t, got, 250)
 			for i, b := range got {
 				require.Equal(t, "bk-"+strconv.Itoa(i), b.BackupID)

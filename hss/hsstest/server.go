@@ -8,8 +8,8 @@
 //
 //	srv := hsstest.NewServer()
 //	defer srv.Close()
-//	srv.AddBackupTask(hss.BackupTask{HostID: "h-1", HostName: "ecs-web", Status: hss.TaskStatusSuccess, ...})
-//	srv.AddHostBackup("h-1", hss.HostBackup{BackupID: "b-1", BackupName: "autobk_1"})
+//	srv.AddBackupTask(hss.BackupTask{HostID: "c882e0-c4c1-4e89-b99a-f001", HostName: "ecs-web", Status: hss.TaskStatusSuccess, ...})
+//	srv.AddHostBackup("c882e0-c4c1-4e89-b99a-f001", hss.HostBackup{BackupID: "b-1", BackupName: "autobk_1"})
 //	client, err := hss.New(srv.Config())
 //
 // What it simulates:

@@ -409,9 +409,16 @@ func (c *Client) url(op Op, call *Call, projectID string) (*url.URL, error) {
 	return u, nil
 }
 
+// idParams are the path parameters that hold the ID of a cluster, server or host,
+// checked by Op.ID in every service.
+var idParams = map[string]bool{"ClusterID": true, "ServerID": true, "HostID": true}
+
 // checkPathParam refuses path parameters that would be empty or could not stay one
-// segment once escaped.
+// segment once escaped, and cluster, server and host IDs that Op.ID refuses.
 func checkPathParam(op Op, field, v string) error {
+	if idParams[field] {
+		return op.ID(field, v)
+	}
 	if strings.TrimSpace(v) == "" {
 		return op.Invalid(field, "is required")
 	}

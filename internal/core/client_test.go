@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -357,6 +358,7 @@ func TestPathParamsStayInTheirSegment(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil, reply(200, `{}`))
 	call := listCall
+	call.Path = "/v1.0/{project_id}/clusters/{Name}/logs/records" // not an ID: any text
 	for _, id := range []string{"a/b", "../x", "a b", "%2F", "?x=1", "#frag", "é"} {
 		call.Params = []string{id}
 		_, err := f.client.Do(context.Background(), &call, nil)
@@ -370,9 +372,18 @@ func TestPathParamsStayInTheirSegment(t *testing.T) {
 		call.Params = []string{bad}
 		_, err := f.client.Do(context.Background(), &call, nil)
 		require.ErrorIs(t, err, ErrInvalidRequest, "%q", bad)
-		assert.ErrorContains(t, err, "css: ListLogBackups: ClusterID")
+		assert.ErrorContains(t, err, "css: ListLogBackups: Name")
 	}
-	assert.Len(t, f.srv.requests(), 7, "refused IDs send nothing")
+	for _, notID := range []string{"a/b", "nope", " 4213d908-f5dc-4633-8401-cfd7175fca0c"} {
+		_, err := f.client.Do(context.Background(), &listCall, nil)
+		require.NoError(t, err, "the fixture's ClusterID is an ID")
+		bad := listCall
+		bad.Params = []string{notID}
+		_, err = f.client.Do(context.Background(), &bad, nil)
+		require.ErrorIs(t, err, ErrInvalidRequest, "%q", notID)
+		assert.ErrorContains(t, err, "css: ListLogBackups: ClusterID "+strconv.Quote(notID)+" is not an ID")
+	}
+	assert.Len(t, f.srv.requests(), 10, "refused IDs send nothing")
 }
 
 func TestQueryEncodesSpacesAsPercent20(t *testing.T) {

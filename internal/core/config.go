@@ -47,7 +47,7 @@ func validateConfig(cfg *Config, svc string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: config: %w", svc, err)
 	}
-	if err := checkRegion(cfg.Region, len(listed) > 0); err != nil {
+	if err := checkRegion(svc, cfg.Region, len(listed) > 0); err != nil {
 		return nil, fmt.Errorf("%s: config: %w", svc, err)
 	}
 	endpoints := make([]string, 0, max(len(listed), 1))
@@ -86,21 +86,51 @@ func validateConfig(cfg *Config, svc string) ([]string, error) {
 	return endpoints, nil
 }
 
-// checkRegion checks the syntax of a region ID; it may be empty only when the service
-// has listed endpoints.
-func checkRegion(region string, listed bool) error {
+// checkRegion checks region for service svc: it may be empty, or a region the
+// library does not know, only when the service has listed endpoints; it must be a
+// well-formed region ID in any case.
+func checkRegion(svc, region string, listed bool) error {
 	if region == "" {
 		if listed {
 			return nil
 		}
 		return errors.New("set Region (e.g. ap-southeast-1), or the service's endpoint in ServiceEndpoints")
 	}
+	if err := checkRegionSyntax(region); err != nil {
+		return err
+	}
+	if listed || regions.Known(region) {
+		return nil
+	}
+	return fmt.Errorf("%s; for a region newer than this library, list the service's endpoint in ServiceEndpoints[%q]",
+		unknownRegion(region), svc)
+}
+
+// checkRegionSyntax checks that region has only the characters of a region ID.
+func checkRegionSyntax(region string) error {
 	for _, r := range region {
 		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
 			return fmt.Errorf("invalid Region %q: a region ID has only lower-case letters, digits and '-', e.g. ap-southeast-1", region)
 		}
 	}
 	return nil
+}
+
+// unknownRegion says that region is unknown, with the close matches or, without any,
+// the known regions.
+func unknownRegion(region string) string {
+	if close := regions.Suggest(region); len(close) > 0 {
+		return fmt.Sprintf("unknown Region %q (did you mean %s?)", region, orList(close))
+	}
+	return fmt.Sprintf("unknown Region %q (known regions: %s)", region, strings.Join(regions.All(), ", "))
+}
+
+// orList joins items as "a", "a or b", "a, b or c".
+func orList(items []string) string {
+	if len(items) == 1 {
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
 }
 
 // checkEndpoint checks that value, the config field named field, is an absolute https

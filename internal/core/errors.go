@@ -108,6 +108,24 @@ func (o Op) Required(field, value string) error {
 	return nil
 }
 
+// NilRequest returns the error of an operation called with a nil request, the same
+// sentence in every service.
+func (o Op) NilRequest() error { return o.Invalid("request", "is nil") }
+
+// ID returns an error when value, the ID of a cluster, server or host, is empty or not
+// shaped as hcloud.ValidID requires. Every service checks its cluster, server and host
+// IDs with it, before sending anything.
+func (o Op) ID(field, value string) error {
+	if strings.TrimSpace(value) == "" {
+		return o.Invalid(field, "is required")
+	}
+	if !hcloud.ValidID(value) {
+		return o.Invalid(field, "%.40q is not an ID: want hexadecimal digits in groups separated by '-', "+
+			"at most %d characters, such as 4213d908-f5dc-4633-8401-cfd7175fca0c", value, hcloud.MaxIDLength)
+	}
+	return nil
+}
+
 // Range returns an error when v is outside lo..hi.
 func (o Op) Range(field string, v, lo, hi int) error {
 	if v < lo || v > hi {

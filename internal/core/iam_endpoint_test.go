@@ -13,11 +13,12 @@ import (
 
 func TestProjectDiscoveryDefaultIAMEndpointPerRegion(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct{ region, wantIAM string }{
-		{"ap-southeast-1", "https://iam.ap-southeast-1.myhuaweicloud.com"},
-		{"tr-west-1", "https://iam.tr-west-1.myhuaweicloud.com"},
-		{"eu-west-101", "https://iam.myhuaweicloud.com"},
-		{"ap-southeast-5", "https://iam.myhuaweicloud.com"},
+	for _, tc := range []struct{ region, wantIAM, endpoint string }{
+		{"ap-southeast-1", "https://iam.ap-southeast-1.myhuaweicloud.com", ""},
+		{"tr-west-1", "https://iam.tr-west-1.myhuaweicloud.com", ""},
+		{"eu-west-101", "https://iam.myhuaweicloud.com", ""},
+		// A region newer than the library needs its endpoint listed.
+		{"ap-southeast-5", "https://iam.myhuaweicloud.com", "https://css.ap-southeast-5.example.com"},
 	} {
 		t.Run(tc.region, func(t *testing.T) {
 			t.Parallel()
@@ -33,8 +34,12 @@ func TestProjectDiscoveryDefaultIAMEndpointPerRegion(t *testing.T) {
 				}
 				return httpmock.NewStringResponse(http.StatusOK, `{}`), nil
 			})
-			c, err := NewClient(ServiceCSS, Config{Region: tc.region, Credentials: testCreds,
-				HTTPClient: &http.Client{Transport: mt}, Retry: RetryPolicy{MaxAttempts: 1}})
+			cfg := Config{Region: tc.region, Credentials: testCreds,
+				HTTPClient: &http.Client{Transport: mt}, Retry: RetryPolicy{MaxAttempts: 1}}
+			if tc.endpoint != "" {
+				cfg.ServiceEndpoints = map[string][]string{ServiceCSS: {tc.endpoint}}
+			}
+			c, err := NewClient(ServiceCSS, cfg)
 			require.NoError(t, err)
 			_, err = c.Do(context.Background(), &listCall, nil)
 			require.NoError(t, err)

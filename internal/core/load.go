@@ -150,7 +150,8 @@ func WithEnv(lookup func(key string) (value string, ok bool)) LoadOption {
 //     http://169.254.169.254): temporary keys, fetched once here to fail fast and
 //     then refreshed on use through Config.CredentialsProvider.
 //
-// Region: WithRegion, then HUAWEICLOUD_SDK_REGION; required.
+// Region: WithRegion, then HUAWEICLOUD_SDK_REGION; required, and a region the
+// library knows unless an endpoint is set for it (a variable or the regions file).
 //
 // Project ID: HUAWEICLOUD_SDK_PROJECT_ID, then project_id of the credentials file
 // when the file supplied the credentials; otherwise empty, and the clients look it up
@@ -167,7 +168,8 @@ func WithEnv(lookup func(key string) (value string, ok bool)) LoadOption {
 // https://.
 //
 // A file named by an option or a variable must exist; a missing default file is
-// skipped. Errors about a malformed file name the file and the line.
+// skipped. Errors about a malformed file name the file and the line. A missing or
+// wrong region and missing credentials are reported together, each with what to set.
 func LoadConfig(ctx context.Context, opts ...LoadOption) (Config, error) {
 	o := loadOptions{lookupEnv: os.LookupEnv}
 	for _, opt := range opts {
@@ -182,12 +184,19 @@ func LoadConfig(ctx context.Context, opts ...LoadOption) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
+	var missing loadError
+	regionSource := "WithRegion"
 	cfg.Region = o.region
 	if cfg.Region == "" {
-		cfg.Region = o.env(EnvRegion)
+		cfg.Region, regionSource = o.env(EnvRegion), EnvRegion
 	}
+	regionOK := false
 	if cfg.Region == "" {
-		return Config{}, fmt.Errorf("hcloudlogs: set %s to the region ID (e.g. ap-southeast-1)", EnvRegion)
+		missing.add(fmt.Errorf("region: set %s to the region ID (e.g. ap-southeast-1), or pass config.WithRegion", EnvRegion))
+	} else if err := checkRegionSyntax(cfg.Region); err != nil {
+		missing.add(fmt.Errorf("region: %s: %w", regionSource, err))
+	} else {
+		regionOK = true
 	}
 	cfg.ProjectID = o.env(EnvProjectID)
 
@@ -230,15 +239,25 @@ func LoadConfig(ctx context.Context, opts ...LoadOption) (Config, error) {
 	if cfg.ResolveEndpoints, err = o.endpointResolver(); err != nil {
 		return Config{}, fmt.Errorf("hcloudlogs: %w", err)
 	}
-	for _, svc := range hcloud.Services() {
-		if _, err := cfg.ResolveEndpoints(svc, cfg.Region); err != nil {
-			return Config{}, fmt.Errorf("hcloudlogs: %w", err)
+	if regionOK {
+		listed := false
+		for _, svc := range hcloud.Services() {
+			eps, err := cfg.ResolveEndpoints(svc, cfg.Region)
+			if err != nil {
+				return Config{}, fmt.Errorf("hcloudlogs: %w", err)
+			}
+			listed = listed || len(eps) > 0
+		}
+		if !listed && !regions.Known(cfg.Region) {
+			missing.add(fmt.Errorf("region: %s: %s; for a region newer than this library, set the endpoint of each service you use: "+
+				"%s{CSS,HSS,DWS,CLOUDDC}_%s, the regions file, or Config.ServiceEndpoints",
+				regionSource, unknownRegion(cfg.Region), EnvEndpointPrefix, strings.ToUpper(strings.ReplaceAll(cfg.Region, "-", "_"))))
 		}
 	}
 
 	if haveCreds {
 		cfg.Credentials = creds
-		return cfg, nil
+		return configOrError(cfg, missing.err())
 	}
 	var now func() time.Time
 	if o.clock != nil {
@@ -246,13 +265,60 @@ func LoadConfig(ctx context.Context, opts ...LoadOption) (Config, error) {
 	}
 	md := credentials.NewMetadata(o.metadataEndpoint, o.httpClient, now)
 	if _, err := md.Retrieve(ctx); err != nil {
-		tried = append([]string{fmt.Sprintf("%s/%s and %s/%s not set", EnvAccessKey, EnvSecretKey, EnvFallbackAccessKey, EnvFallbackSecretKey)}, tried...)
-		return Config{}, fmt.Errorf("hcloudlogs: no credentials found (%s) and the instance metadata service failed (%w): %w",
-			strings.Join(tried, "; "), signer.ErrInvalidCredentials, err)
+		mdEndpoint := o.metadataEndpoint
+		if mdEndpoint == "" {
+			mdEndpoint = DefaultMetadataEndpoint
+		}
+		file := "~/.huaweicloud/credentials"
+		if p := o.homeFile("credentials"); p != "" {
+			file = p
+		}
+		tried = append(tried, fmt.Sprintf("the instance metadata service at %s (for a server with an agency) failed: %v", mdEndpoint, err))
+		missing.add(fmt.Errorf("credentials: none found; set %s and %s (%s too for temporary keys), "+
+			"or ak and sk in the [basic] section of %s (or of the file %s names), or pass config.WithCredentials; tried: %s (%w, %w)",
+			EnvAccessKey, EnvSecretKey, EnvSecurityToken, file, EnvCredentialsFile, strings.Join(tried, "; "), signer.ErrInvalidCredentials, err))
 	}
 	cfg.CredentialsProvider = md
+	return configOrError(cfg, missing.err())
+}
+
+// configOrError returns cfg, or the zero Config and err when err is not nil.
+func configOrError(cfg Config, err error) (Config, error) {
+	if err != nil {
+		return Config{}, err
+	}
 	return cfg, nil
 }
+
+// loadError lists every setting LoadConfig found missing or wrong, so that one run
+// says everything there is to fix.
+type loadError struct{ problems []error }
+
+func (e *loadError) add(err error) { e.problems = append(e.problems, err) }
+
+// err returns e, or nil without problems.
+func (e *loadError) err() error {
+	if len(e.problems) == 0 {
+		return nil
+	}
+	return e
+}
+
+func (e *loadError) Error() string {
+	if len(e.problems) == 1 {
+		return "hcloudlogs: " + e.problems[0].Error()
+	}
+	var b strings.Builder
+	b.WriteString("hcloudlogs: the configuration is incomplete:")
+	for _, p := range e.problems {
+		b.WriteString("\n  - ")
+		b.WriteString(p.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the problems, for errors.Is and errors.As.
+func (e *loadError) Unwrap() []error { return e.problems }
 
 // allowInsecureHTTP is the option, else HUAWEICLOUD_SDK_ALLOW_INSECURE_HTTP.
 func (o *loadOptions) allowInsecureHTTP() (bool, error) {

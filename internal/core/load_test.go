@@ -244,7 +244,7 @@ func TestLoadConfigPrecedence(t *testing.T) {
 		},
 		{
 			name: "CLOUD_SDK_ when HUAWEICLOUD_SDK_ is half set", homeCreds: fileCreds,
-			env: env{EnvAccessKey: "ENV-AK", EnvFallbackAccessKey: "CLOUD-AK", EnvFallbackSecretKey: "cloud-sk", EnvSecurityToken: "ignored", EnvRegion: "r-1"},
+			env: env{EnvAccessKey: "ENV-AK", EnvFallbackAccessKey: "CLOUD-AK", EnvFallbackSecretKey: "cloud-sk", EnvSecurityToken: "ignored", EnvRegion: "cn-north-4"},
 			check: func(t *testing.T, cfg Config) {
 				assert.Equal(t, signer.Credentials{AccessKey: "CLOUD-AK", SecretKey: "cloud-sk"}, cfg.Credentials)
 			},
@@ -264,7 +264,7 @@ func TestLoadConfigPrecedence(t *testing.T) {
 				dir := t.TempDir()
 				envFile := writeFileMode(t, filepath.Join(dir, "env.ini"), "[basic]\nak = ENVFILE-AK\nsk = s\n", 0o600)
 				optFile := writeFileMode(t, filepath.Join(dir, "opt.ini"), "[basic]\nak = OPTFILE-AK\nsk = s\n", 0o600)
-				return []LoadOption{WithEnv(env{EnvRegion: "r-1", EnvCredentialsFile: envFile}.lookup), WithCredentialsFile(optFile)}
+				return []LoadOption{WithEnv(env{EnvRegion: "cn-north-4", EnvCredentialsFile: envFile}.lookup), WithCredentialsFile(optFile)}
 			},
 			check: func(t *testing.T, cfg Config) { assert.Equal(t, "OPTFILE-AK", cfg.Credentials.AccessKey) },
 		},
@@ -272,18 +272,18 @@ func TestLoadConfigPrecedence(t *testing.T) {
 			name: "HUAWEICLOUD_SDK_CREDENTIALS_FILE over the default", homeCreds: fileCreds,
 			opts: func(t *testing.T) []LoadOption {
 				envFile := writeFileMode(t, filepath.Join(t.TempDir(), "env.ini"), "[basic]\nak = ENVFILE-AK\nsk = s\n", 0o600)
-				return []LoadOption{WithEnv(env{EnvRegion: "r-1", EnvCredentialsFile: envFile}.lookup)}
+				return []LoadOption{WithEnv(env{EnvRegion: "cn-north-4", EnvCredentialsFile: envFile}.lookup)}
 			},
 			check: func(t *testing.T, cfg Config) { assert.Equal(t, "ENVFILE-AK", cfg.Credentials.AccessKey) },
 		},
 		{
 			name: "WithRegion and WithIAMEndpoint over the environment",
-			env:  env{EnvAccessKey: "AK", EnvSecretKey: "SK", EnvRegion: "env-region", EnvIAMEndpoint: "https://iam.env.example.com"},
+			env:  env{EnvAccessKey: "AK", EnvSecretKey: "SK", EnvRegion: "cn-north-4", EnvIAMEndpoint: "https://iam.env.example.com"},
 			opts: func(*testing.T) []LoadOption {
-				return []LoadOption{WithRegion("opt-region"), WithIAMEndpoint("https://iam.opt.example.com")}
+				return []LoadOption{WithRegion("cn-east-3"), WithIAMEndpoint("https://iam.opt.example.com")}
 			},
 			check: func(t *testing.T, cfg Config) {
-				assert.Equal(t, "opt-region", cfg.Region)
+				assert.Equal(t, "cn-east-3", cfg.Region)
 				assert.Equal(t, "https://iam.opt.example.com", cfg.IAMEndpoint)
 			},
 		},
@@ -317,50 +317,50 @@ func TestLoadConfigErrors(t *testing.T) {
 		want      []string
 		is        error
 	}{
-		{name: "AK without SK", env: env{EnvAccessKey: "AK", EnvRegion: "r-1"},
+		{name: "AK without SK", env: env{EnvAccessKey: "AK", EnvRegion: "cn-north-4"},
 			want: []string{"HUAWEICLOUD_SDK_AK is set but HUAWEICLOUD_SDK_SK is not"}, is: signer.ErrInvalidCredentials},
-		{name: "SK without AK", env: env{EnvSecretKey: "SK", EnvRegion: "r-1"},
+		{name: "SK without AK", env: env{EnvSecretKey: "SK", EnvRegion: "cn-north-4"},
 			want: []string{"HUAWEICLOUD_SDK_SK is set but HUAWEICLOUD_SDK_AK is not"}, is: signer.ErrInvalidCredentials},
-		{name: "CLOUD_SDK_AK without CLOUD_SDK_SK", env: env{EnvFallbackAccessKey: "AK", EnvRegion: "r-1"},
+		{name: "CLOUD_SDK_AK without CLOUD_SDK_SK", env: env{EnvFallbackAccessKey: "AK", EnvRegion: "cn-north-4"},
 			want: []string{"CLOUD_SDK_AK is set but CLOUD_SDK_SK is not"}, is: signer.ErrInvalidCredentials},
-		{name: "token without keys", env: env{EnvSecurityToken: "t", EnvRegion: "r-1"},
+		{name: "token without keys", env: env{EnvSecurityToken: "t", EnvRegion: "cn-north-4"},
 			want: []string{"HUAWEICLOUD_SDK_SECURITY_TOKEN is set but HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK are not"}},
 		{name: "credentials checked before region", env: env{EnvAccessKey: "AK"},
 			want: []string{"HUAWEICLOUD_SDK_SK is not"}},
 		{name: "no region", env: env{EnvAccessKey: "AK", EnvSecretKey: "SK"},
 			want: []string{"set HUAWEICLOUD_SDK_REGION to the region ID"}},
-		{name: "invalid explicit credentials", env: env{EnvRegion: "r-1"},
+		{name: "invalid explicit credentials", env: env{EnvRegion: "cn-north-4"},
 			opts: func(*testing.T) []LoadOption {
 				return []LoadOption{WithCredentials(signer.Credentials{AccessKey: "AK"})}
 			},
 			want: []string{"WithCredentials", "SecretKey is empty"}, is: signer.ErrInvalidCredentials},
-		{name: "malformed credentials file", env: env{EnvRegion: "r-1"}, homeCreds: "[basic]\nak = AK\nsk\n",
+		{name: "malformed credentials file", env: env{EnvRegion: "cn-north-4"}, homeCreds: "[basic]\nak = AK\nsk\n",
 			want: []string{"credentials file ", filepath.Join(".huaweicloud", "credentials") + ", line 3: expected"}},
-		{name: "readable credentials file", env: env{EnvRegion: "r-1"}, homeCreds: fileCreds, homePerm: 0o644,
+		{name: "readable credentials file", env: env{EnvRegion: "cn-north-4"}, homeCreds: fileCreds, homePerm: 0o644,
 			want: []string{"holds a secret but is readable by group or others (mode 0644)"}},
-		{name: "missing HUAWEICLOUD_SDK_CREDENTIALS_FILE", env: env{EnvRegion: "r-1", EnvCredentialsFile: "/nonexistent/creds"},
+		{name: "missing HUAWEICLOUD_SDK_CREDENTIALS_FILE", env: env{EnvRegion: "cn-north-4", EnvCredentialsFile: "/nonexistent/creds"},
 			want: []string{"credentials file /nonexistent/creds: open: no such file or directory"}, is: fs.ErrNotExist},
-		{name: "missing WithCredentialsFile", env: env{EnvRegion: "r-1"},
+		{name: "missing WithCredentialsFile", env: env{EnvRegion: "cn-north-4"},
 			opts: func(*testing.T) []LoadOption { return []LoadOption{WithCredentialsFile("/nonexistent/creds")} },
 			want: []string{"credentials file /nonexistent/creds"}, is: fs.ErrNotExist},
-		{name: "malformed regions file", env: env{EnvAccessKey: "AK", EnvSecretKey: "SK", EnvRegion: "r-1"},
-			regions: "CSS:\n  - id: r-1\n    endpoint: [x]\n",
+		{name: "malformed regions file", env: env{EnvAccessKey: "AK", EnvSecretKey: "SK", EnvRegion: "cn-north-4"},
+			regions: "CSS:\n  - id: cn-north-4\n    endpoint: [x]\n",
 			want:    []string{"regions file ", filepath.Join(".huaweicloud", "regions.yaml") + ": line 3: service CSS: endpoint must be a URL"}},
-		{name: "missing HUAWEICLOUD_SDK_REGIONS_FILE", env: env{EnvAccessKey: "AK", EnvSecretKey: "SK", EnvRegion: "r-1", EnvRegionsFile: "/nonexistent/r.yaml"},
+		{name: "missing HUAWEICLOUD_SDK_REGIONS_FILE", env: env{EnvAccessKey: "AK", EnvSecretKey: "SK", EnvRegion: "cn-north-4", EnvRegionsFile: "/nonexistent/r.yaml"},
 			want: []string{"regions file /nonexistent/r.yaml"}, is: fs.ErrNotExist},
 		{name: "bad endpoint in the environment",
-			env:  env{EnvAccessKey: "AK", EnvSecretKey: "SK", EnvRegion: "r-1", "HUAWEICLOUD_SDK_REGION_HSS_R_1": "https://ok.example.com,https://"},
-			want: []string{`HUAWEICLOUD_SDK_REGION_HSS_R_1: endpoint "https://" is not a URL`}},
-		{name: "no credentials anywhere", env: env{EnvRegion: "r-1"},
+			env:  env{EnvAccessKey: "AK", EnvSecretKey: "SK", EnvRegion: "cn-north-4", "HUAWEICLOUD_SDK_REGION_HSS_CN_NORTH_4": "https://ok.example.com,https://"},
+			want: []string{`HUAWEICLOUD_SDK_REGION_HSS_CN_NORTH_4: endpoint "https://" is not a URL`}},
+		{name: "no credentials anywhere", env: env{EnvRegion: "cn-north-4"},
 			opts: func(t *testing.T) []LoadOption {
 				md := newMetadataServer(t, RealClock())
 				md.setFail(true)
 				return []LoadOption{WithMetadataEndpoint(md.URL)}
 			},
-			want: []string{"hcloudlogs: no credentials found (HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK and CLOUD_SDK_AK/CLOUD_SDK_SK not set; no credentials file at ",
-				"and the instance metadata service failed", "500 metadata down"},
+			want: []string{"hcloudlogs: credentials: none found; set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK",
+				"tried: no credentials file at ", "the instance metadata service at http://127.0.0.1:", "500 metadata down"},
 			is: signer.ErrInvalidCredentials},
-		{name: "file without keys, no metadata", env: env{EnvRegion: "r-1"}, homeCreds: "[basic]\nproject_id = p\n",
+		{name: "file without keys, no metadata", env: env{EnvRegion: "cn-north-4"}, homeCreds: "[basic]\nproject_id = p\n",
 			opts: func(t *testing.T) []LoadOption { return []LoadOption{WithMetadataEndpoint(closedAddress(t))} },
 			want: []string{"no ak and sk in the [basic] section of ", "connection refused"}},
 	} {
@@ -408,12 +408,12 @@ func TestLoadConfigMissingDefaultFilesAreSkipped(t *testing.T) {
 	t.Parallel()
 	clk := fakeclock.New(time.Now().UTC())
 	md := newMetadataServer(t, clk)
-	cfg, err := LoadConfig(context.Background(), hermetic(t, env{EnvRegion: "r-1"}, "", WithMetadataEndpoint(md.URL), WithClock(clk))...)
+	cfg, err := LoadConfig(context.Background(), hermetic(t, env{EnvRegion: "cn-north-4"}, "", WithMetadataEndpoint(md.URL), WithClock(clk))...)
 	require.NoError(t, err, "no ~/.huaweicloud/credentials nor regions.yaml: on to the metadata service")
 	assert.NotNil(t, cfg.CredentialsProvider)
 	assert.Empty(t, endpointsOf(t, cfg))
 
-	cfg, err = LoadConfig(context.Background(), hermetic(t, env{EnvRegion: "r-1"}, "", WithHomeDir(""), WithMetadataEndpoint(md.URL), WithClock(clk))...)
+	cfg, err = LoadConfig(context.Background(), hermetic(t, env{EnvRegion: "cn-north-4"}, "", WithHomeDir(""), WithMetadataEndpoint(md.URL), WithClock(clk))...)
 	require.NoError(t, err, "no home directory at all")
 	assert.NotNil(t, cfg.CredentialsProvider)
 }

@@ -99,7 +99,8 @@ func TestLibraryClientAccepted(t *testing.T) {
 			meta, err := c.Do(context.Background(), &core.Call{
 				Op:     "ListLogs",
 				Method: http.MethodGet,
-				Path:   "/v1.0/{project_id}/clusters/{ClusterID}/logs",
+				// {Cluster}, not {ClusterID}: any text, whose escaping the fake must undo.
+				Path:   "/v1.0/{project_id}/clusters/{Cluster}/logs",
 				Params: []string{"a/b c"},
 				Query:  url.Values{"limit": {"10"}, "offset": {"1"}},
 			}, &out)

@@ -1,6 +1,7 @@
 // Package regions reads the regions file of the official Huawei Cloud SDK
 // (regions.yaml): per service, a list of region IDs with their endpoints. It also
-// knows the IAM endpoint the official SDK picks for each region.
+// knows the IAM endpoint the official SDK picks for each region, and which region IDs
+// exist, to suggest the right one for a misspelt one.
 package regions
 
 import (

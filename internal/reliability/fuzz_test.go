@@ -28,6 +28,10 @@ type pathOp struct {
 	call func(ctx context.Context, a, b string) error
 }
 
+// benignID is a cluster, server or host ID that every operation accepts and that no
+// other segment of a path equals.
+const benignID = "b0b0b0b0-0000-4000-8000-00000000000a"
+
 // pathOps returns every operation with path parameters, on clients made from cfg.
 func pathOps(t testing.TB, cfg core.Config) []pathOp {
 	cc, err := css.New(cfg)
@@ -39,39 +43,39 @@ func pathOps(t testing.TB, cfg core.Config) []pathOp {
 	bc, err := baremetal.New(cfg)
 	require.NoError(t, err)
 	return []pathOp{
-		{name: "css.ListLogBackups", a: "BENIGNA", call: func(ctx context.Context, a, _ string) error {
+		{name: "css.ListLogBackups", a: benignID, call: func(ctx context.Context, a, _ string) error {
 			_, err := cc.ListLogBackups(ctx, &css.ListLogBackupsRequest{ClusterID: a})
 			return err
 		}},
-		{name: "css.SearchLogs", a: "BENIGNA", call: func(ctx context.Context, a, _ string) error {
+		{name: "css.SearchLogs", a: benignID, call: func(ctx context.Context, a, _ string) error {
 			_, err := cc.SearchLogs(ctx, &css.SearchLogsRequest{ClusterID: a, InstanceName: "node-1", LogType: css.LogTypeInstance})
 			return err
 		}},
-		{name: "css.CreateLogBackup", a: "BENIGNA", call: func(ctx context.Context, a, _ string) error {
+		{name: "css.CreateLogBackup", a: benignID, call: func(ctx context.Context, a, _ string) error {
 			_, err := cc.CreateLogBackup(ctx, &css.CreateLogBackupRequest{ClusterID: a})
 			return err
 		}},
-		{name: "hss.ListHostBackups", a: "BENIGNA", call: func(ctx context.Context, a, _ string) error {
+		{name: "hss.ListHostBackups", a: benignID, call: func(ctx context.Context, a, _ string) error {
 			_, err := hc.ListHostBackups(ctx, &hss.ListHostBackupsRequest{HostID: a})
 			return err
 		}},
 		{name: "hss.RestoreBackup", a: "BENIGNA", call: func(ctx context.Context, a, _ string) error {
-			_, err := hc.RestoreBackup(ctx, &hss.RestoreBackupRequest{BackupID: a, ServerID: "server-1"})
+			_, err := hc.RestoreBackup(ctx, &hss.RestoreBackupRequest{BackupID: a, ServerID: bmsServer})
 			return err
 		}},
 		{name: "dws.ListAuditLogRecords", a: dwsCluster, call: func(ctx context.Context, a, _ string) error {
 			_, err := dc.ListAuditLogRecords(ctx, &dws.ListAuditLogRecordsRequest{ClusterID: a})
 			return err
 		}},
-		{name: "baremetal.ExportLogs", a: "BENIGNA", call: func(ctx context.Context, a, _ string) error {
+		{name: "baremetal.ExportLogs", a: benignID, call: func(ctx context.Context, a, _ string) error {
 			_, err := bc.ExportLogs(ctx, &baremetal.ExportLogsRequest{ServerID: a})
 			return err
 		}},
-		{name: "baremetal.GetLogExport", a: "BENIGNA", b: "BENIGNB", call: func(ctx context.Context, a, b string) error {
+		{name: "baremetal.GetLogExport", a: benignID, b: "BENIGNB", call: func(ctx context.Context, a, b string) error {
 			_, err := bc.GetLogExport(ctx, &baremetal.GetLogExportRequest{ServerID: a, ExportID: b})
 			return err
 		}},
-		{name: "baremetal.DownloadLogs", a: "BENIGNA", b: "BENIGNB", call: func(ctx context.Context, a, b string) error {
+		{name: "baremetal.DownloadLogs", a: benignID, b: "BENIGNB", call: func(ctx context.Context, a, b string) error {
 			resp, err := bc.DownloadLogs(ctx, &baremetal.DownloadLogsRequest{ServerID: a, ExportID: b})
 			if err != nil {
 				return err
@@ -80,7 +84,7 @@ func pathOps(t testing.TB, cfg core.Config) []pathOp {
 			_, err = io.Copy(io.Discard, resp.Body)
 			return err
 		}},
-		{name: "baremetal.ExportAndDownload", a: "BENIGNA", call: func(ctx context.Context, a, _ string) error {
+		{name: "baremetal.ExportAndDownload", a: benignID, call: func(ctx context.Context, a, _ string) error {
 			_, _, err := bc.ExportAndDownload(ctx, a, io.Discard)
 			return err
 		}},
@@ -134,7 +138,7 @@ func FuzzPathParamSegments(f *testing.F) {
 		dwsCluster, "A07CB2F7-B17E-4D95-923B-A33D0C884D37", "operation-logs", "1",
 	} {
 		f.Add(seed, "1")
-		f.Add("srv-1", seed)
+		f.Add(bmsServer, seed)
 	}
 	rec := &pathRecorder{}
 	cfg := offlineConfig()

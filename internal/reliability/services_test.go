@@ -28,10 +28,10 @@ import (
 // The seeded resources every fake holds and every operation names.
 const (
 	cssCluster = "4213d908-f5dc-4633-8401-cfd7175fca0c"
-	hssHost    = "host-1"
+	hssHost    = "c882e0-c4c1-4e89-b99a-f632"
 	hssBackup  = "bk-1"
 	dwsCluster = "a07cb2f7-b17e-4d95-923b-a33d0c884d37"
-	bmsServer  = "srv-1"
+	bmsServer  = "b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800001"
 	bmsExport  = "1" // the first export of a fresh baremetaltest server
 	// archiveSize is the size of every baremetaltest archive: small, since the faults
 	// that cut a body hold it in memory.
