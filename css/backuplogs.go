@@ -77,7 +77,17 @@ func (c *Client) BackupLogs(ctx context.Context, req *CreateLogBackupRequest, op
 	if err := wo.Validate(); err != nil {
 		return nil, o.Invalid("option", "%v", err)
 	}
+	ctx, end := c.c.StartOperation(ctx, op, hcloud.KindWaiter, &set)
+	job, err := c.backupLogs(ctx, req, wo, opts)
+	end(err)
+	return job, err
+}
 
+// backupLogs triggers the backup of a validated request and waits for its job, as
+// BackupLogs says.
+func (c *Client) backupLogs(ctx context.Context, req *CreateLogBackupRequest, wo wait.Options, opts []Option) (*LogBackup, error) {
+	const op = "BackupLogs"
+	clock := wo.Clock
 	cutoff := clock.Now().Add(-ClockSkewAllowance)
 	before := make(map[string]bool)
 	if err := c.scanManualJobs(ctx, req.ClusterID, cutoff, opts, func(b LogBackup) { before[logBackupKey(b)] = true }); err != nil {

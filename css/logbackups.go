@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/page"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/wire"
 )
@@ -247,7 +248,8 @@ func (c *Client) LogBackups(ctx context.Context, req *ListLogBackupsRequest, opt
 			}
 			return resp.Records, total, nil
 		},
-		Prefix: "css: " + op,
+		Prefix:  "css: " + op,
+		Observe: c.c.Starter("LogBackups", hcloud.KindIterator, hcloud.Apply(opts)),
 	}.All(ctx)
 }
 

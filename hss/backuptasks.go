@@ -182,7 +182,8 @@ func (c *Client) BackupTasks(ctx context.Context, req *ListBackupTasksRequest, o
 		Key: func(t BackupTask) string {
 			return t.HostID + "\x00" + t.BackupName + "\x00" + t.StartedAt.UTC().Format(time.RFC3339Nano)
 		},
-		Prefix: "hss: ListBackupTasks",
+		Prefix:  "hss: ListBackupTasks",
+		Observe: c.c.Starter("BackupTasks", hcloud.KindIterator, hcloud.Apply(opts)),
 		Fetch: func(ctx context.Context, offset, limit int) ([]BackupTask, int, error) {
 			r := base
 			r.Offset, r.Limit = offset, limit

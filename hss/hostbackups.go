@@ -158,10 +158,11 @@ func (c *Client) HostBackups(ctx context.Context, req *ListHostBackupsRequest, o
 	}
 	base := *req
 	return page.Pager[HostBackup]{
-		Start:  base.Offset,
-		Limit:  pageSize(base.Limit),
-		Key:    func(b HostBackup) string { return b.BackupID },
-		Prefix: "hss: ListHostBackups",
+		Start:   base.Offset,
+		Limit:   pageSize(base.Limit),
+		Key:     func(b HostBackup) string { return b.BackupID },
+		Prefix:  "hss: ListHostBackups",
+		Observe: c.c.Starter("HostBackups", hcloud.KindIterator, hcloud.Apply(opts)),
 		Fetch: func(ctx context.Context, offset, limit int) ([]HostBackup, int, error) {
 			r := base
 			r.Offset, r.Limit = offset, limit

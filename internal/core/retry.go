@@ -100,6 +100,8 @@ type attemptState struct {
 	attempts  int
 	wait      time.Duration
 	reason    string
+	stop      hcloud.RetryStop // why a retryable outcome was not retried
+	obs       *observation     // nil when no Observer watches the call
 }
 
 type attemptKey struct{}
@@ -137,24 +139,29 @@ func (r *retrier) requestHook(_ retryablehttp.Logger, req *http.Request, i int) 
 	if st := stateOf(req.Context()); st != nil {
 		st.attempts = i + 1
 		st.status, st.requestID = 0, ""
+		st.startAttempt(req)
 	}
 }
 
 // checkRetry decides whether the last attempt is retried and, if so, how long to wait.
 func (r *retrier) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	st := stateOf(ctx)
+	if st != nil {
+		st.noteReply(resp, err)
+	}
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
-	st := stateOf(ctx)
 	if st == nil {
-		return false, err
-	}
-	if st.attempts >= st.policy.MaxAttempts {
 		return false, err
 	}
 	idempotent := st.method == http.MethodGet || st.method == http.MethodHead
 	if err != nil {
 		if !idempotent || !retryableTransportError(err) {
+			return false, err
+		}
+		if st.attempts >= st.policy.MaxAttempts {
+			st.stop = hcloud.RetryStopMaxAttempts
 			return false, err
 		}
 		st.reason = err.Error()
@@ -163,6 +170,10 @@ func (r *retrier) checkRetry(ctx context.Context, resp *http.Response, err error
 	}
 	code := resp.StatusCode
 	if !slices.Contains(st.policy.RetryStatuses, code) && !(idempotent && slices.Contains(st.policy.RetryIdempotentStatuses, code)) {
+		return false, nil
+	}
+	if st.attempts >= st.policy.MaxAttempts {
+		st.stop = hcloud.RetryStopMaxAttempts
 		return false, nil
 	}
 	st.reason = "status " + strconv.Itoa(code)
@@ -199,6 +210,7 @@ func (r *retrier) prepareRetry(req *http.Request) error {
 	if st == nil {
 		return nil
 	}
+	st.endAttempt(true)
 	if r.logger != nil {
 		r.logger.LogAttrs(req.Context(), slog.LevelDebug, "hcloudlogs: retrying request",
 			slog.String("method", req.Method),
@@ -207,7 +219,11 @@ func (r *retrier) prepareRetry(req *http.Request) error {
 			slog.Int("attempt", st.attempts+1),
 			slog.Duration("wait", st.wait))
 	}
-	return r.clock.Sleep(req.Context(), st.wait)
+	if err := r.clock.Sleep(req.Context(), st.wait); err != nil {
+		st.stop = hcloud.RetryStopContext
+		return err
+	}
+	return nil
 }
 
 // passThrough hands the last response (or error) back to the pipeline, which turns it

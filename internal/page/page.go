@@ -30,6 +30,10 @@ type Pager[T any] struct {
 	Fetch Fetch[T]
 	// Prefix names the operation in errors, e.g. "css: ListLogBackups".
 	Prefix string
+	// Observe, when set, starts the operation an Observer sees for the whole walk when
+	// the walk starts; the pages are fetched with the context it returns, and the
+	// function it returns ends the operation with the error yielded, if any.
+	Observe func(ctx context.Context) (context.Context, func(error))
 }
 
 // All pages lazily through the listing: one page in memory at a time, the next fetched
@@ -38,6 +42,20 @@ type Pager[T any] struct {
 // no further request.
 func (p Pager[T]) All(ctx context.Context) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
+		ctx := ctx // each walk observes its own operation
+		if p.Observe != nil {
+			var end func(error)
+			ctx, end = p.Observe(ctx)
+			var walkErr error
+			defer func() { end(walkErr) }()
+			next := yield
+			yield = func(r T, err error) bool {
+				if err != nil {
+					walkErr = err
+				}
+				return next(r, err)
+			}
+		}
 		offset, seen := p.Start, 0
 		prevFirst, havePrev := "", false
 		for {
