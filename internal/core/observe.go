@@ -63,7 +63,8 @@ func (c *Client) Starter(name string, kind OperationKind, o hcloud.CallOptions) 
 type observation struct {
 	obs     Observer
 	clock   Clock
-	call    *Call
+	path    string          // the call's path template
+	params  []string        // a copy of its path parameters
 	ctx     context.Context // the operation's, as StartOperation returned it
 	op      hcloud.Operation
 	attempt hcloud.Attempt
@@ -80,7 +81,8 @@ func (c *Client) startCall(ctx context.Context, st *attemptState, call *Call) co
 	if obs == nil {
 		return ctx
 	}
-	o := &observation{obs: obs, clock: c.clock, call: call}
+	// Copies only: the call itself must not escape (it stays on its caller's stack).
+	o := &observation{obs: obs, clock: c.clock, path: call.Path, params: append([]string(nil), call.Params...)}
 	o.op = hcloud.Operation{Service: c.service, Name: call.Op, Kind: hcloud.KindCall, Start: c.clock.Now()}
 	o.ctx = obs.StartOperation(ctx, &o.op)
 	st.obs = o
@@ -105,8 +107,8 @@ func (st *attemptState) startAttempt(req *http.Request) {
 		Number:       st.attempts,
 		Method:       req.Method,
 		Host:         u.Host,
-		PathTemplate: o.call.Path,
-		PathParams:   append([]string(nil), o.call.Params...),
+		PathTemplate: o.path,
+		PathParams:   append([]string(nil), o.params...),
 		URL:          u.String(),
 		Start:        o.clock.Now(),
 	}
@@ -114,8 +116,8 @@ func (st *attemptState) startAttempt(req *http.Request) {
 	o.open = true
 	for k, vs := range o.attempt.Header {
 		ck := http.CanonicalHeaderKey(k)
-		if len(vs) == 0 || o.call.Header.Get(ck) != "" || o.call.Options.Header.Get(ck) != "" || req.Header.Get(ck) != "" {
-			continue
+		if _, set := req.Header[ck]; set || len(vs) == 0 {
+			continue // the call or the pipeline sets it
 		}
 		if checkHeaders(Op{}, http.Header{ck: vs}) != nil {
 			continue
