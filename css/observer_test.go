@@ -235,3 +235,31 @@ func TestObserverSeesWaiterPolls(t *testing.T) {
 	}, children)
 	assertNoSecret(t, srv, rec, cap)
 }
+
+// cancelClock is a manual clock whose waits end as if the context was cancelled.
+type cancelClock struct{ *fakeclock.Clock }
+
+func (cancelClock) Sleep(context.Context, time.Duration) error { return context.Canceled }
+
+func TestObserverSeesRetryCutByContext(t *testing.T) {
+	t.Parallel()
+	clock := fakeclock.New(time.Now().UTC().Truncate(time.Millisecond))
+	srv := csstest.NewServer(csstest.WithClock(clock))
+	t.Cleanup(srv.Close)
+	srv.AddCluster(testCluster)
+	_, err := srv.InjectFault(csstest.Fault{Route: csstest.RouteListLogBackups, Status: http.StatusTooManyRequests, RetryAfter: "5"})
+	require.NoError(t, err)
+	rec := &recorder{}
+	cfg := srv.Config()
+	cfg.Clock = cancelClock{clock}
+	cfg.Observer = rec
+	client, err := css.New(cfg)
+	require.NoError(t, err)
+
+	_, err = client.ListLogBackups(context.Background(), &css.ListLogBackupsRequest{ClusterID: testCluster})
+	require.ErrorIs(t, err, context.Canceled)
+
+	require.Len(t, rec.lines, 4)
+	assert.Equal(t, `attempt 1 end status=429 requestID=true retry=true reason="status 429" wait=5s bytes=false`, rec.lines[2])
+	assert.Equal(t, `end ListLogBackups status=429 attempts=1 requestID=true stop="context" err=error in=ListLogBackups`, rec.lines[3])
+}
