@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/core"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/wait"
 )
@@ -105,6 +106,14 @@ func (c *Client) ExportAndDownload(ctx context.Context, serverID string, w io.Wr
 		return nil, 0, op.Invalid("option", "%v", err)
 	}
 	o.wait.Clock = c.c.Clock()
+	ctx, end := c.c.StartOperation(ctx, name, hcloud.KindWaiter, nil)
+	export, n, err := c.exportAndDownload(ctx, op, serverID, w, o)
+	end(err)
+	return export, n, err
+}
+
+// exportAndDownload runs ExportAndDownload once its arguments are checked.
+func (c *Client) exportAndDownload(ctx context.Context, op core.Op, serverID string, w io.Writer, o exportOptions) (*LogExport, int64, error) {
 	report := func(p ExportProgress) {
 		if o.progress != nil {
 			o.progress(p)

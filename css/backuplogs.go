@@ -92,7 +92,17 @@ func (c *Client) BackupLogs(ctx context.Context, req *CreateLogBackupRequest, op
 	if err := wo.Validate(); err != nil {
 		return nil, o.Invalid("option", "%v", err)
 	}
+	ctx, end := c.c.StartOperation(ctx, op, hcloud.KindWaiter, &set)
+	job, err := c.backupLogs(ctx, req, wo, opts)
+	end(err)
+	return job, err
+}
 
+// backupLogs triggers the backup of a validated request and waits for its job, as
+// BackupLogs says.
+func (c *Client) backupLogs(ctx context.Context, req *CreateLogBackupRequest, wo wait.Options, opts []Option) (*LogBackup, error) {
+	const op = "BackupLogs"
+	clock := wo.Clock
 	cutoff := clock.Now().Add(-ClockSkewAllowance)
 	before := make(map[string]bool)
 	err := c.scanJobs(ctx, req.ClusterID, cutoff, opts, func(_ int, b LogBackup) bool {
@@ -353,11 +363,15 @@ func (t *jobTracker) find(ctx context.Context, identify func(context.Context) (*
 // it also stops after the first job stamped before since: the jobs after it are older
 // still.
 func (c *Client) scanJobs(ctx context.Context, clusterID string, since time.Time, opts []Option, visit func(pos int, b LogBackup) bool) error {
-	req := &ListLogBackupsRequest{ClusterID: clusterID, Limit: backupScanPageSize}
+	r, err := c.validatedCopy("ListLogBackups", &ListLogBackupsRequest{ClusterID: clusterID, Limit: backupScanPageSize})
+	if err != nil {
+		return err
+	}
 	pos := 0
 	newestFirst, descending := true, false
 	var prev time.Time
-	for b, err := range c.LogBackups(ctx, req, opts...) {
+	// The scan's pages are polls of the waiter, not a walk of their own.
+	for b, err := range c.logBackupPager("ListLogBackups", "", r, opts).All(ctx) {
 		if err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/page"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/wire"
 )
@@ -292,7 +293,7 @@ func (c *Client) LogBackupPages(ctx context.Context, req *ListLogBackupsRequest,
 		return func(yield func(*ListLogBackupsResponse, error) bool) { yield(nil, err) }
 	}
 	return func(yield func(*ListLogBackupsResponse, error) bool) {
-		c.logBackupPager(op, r, opts).Pages(ctx)(yield)
+		c.logBackupPager(op, "LogBackupPages", r, opts).Pages(ctx)(yield)
 	}
 }
 
@@ -313,7 +314,7 @@ func (c *Client) LogBackups(ctx context.Context, req *ListLogBackupsRequest, opt
 		return func(yield func(LogBackup, error) bool) { yield(LogBackup{}, err) }
 	}
 	return func(yield func(LogBackup, error) bool) {
-		c.logBackupPager(op, r, opts).All(ctx)(yield)
+		c.logBackupPager(op, "LogBackups", r, opts).All(ctx)(yield)
 	}
 }
 
@@ -331,8 +332,8 @@ func (c *Client) validatedCopy(op string, req *ListLogBackupsRequest) (*ListLogB
 }
 
 // logBackupPager returns the pager of one walk through the jobs of r, which has been
-// validated.
-func (c *Client) logBackupPager(op string, r *ListLogBackupsRequest, opts []Option) page.Pager[*ListLogBackupsResponse, LogBackup] {
+// validated. walk names the iterator an Observer sees; "" observes only the pages.
+func (c *Client) logBackupPager(op, walk string, r *ListLogBackupsRequest, opts []Option) page.Pager[*ListLogBackupsResponse, LogBackup] {
 	limit := r.Limit
 	if limit == 0 {
 		limit = MaxListLimit
@@ -343,7 +344,7 @@ func (c *Client) logBackupPager(op string, r *ListLogBackupsRequest, opts []Opti
 	// parameter is honoured.
 	var used string
 	fetches := 0
-	return page.Pager[*ListLogBackupsResponse, LogBackup]{
+	p := page.Pager[*ListLogBackupsResponse, LogBackup]{
 		Base:  1,
 		Start: max(r.Offset, 1),
 		Limit: limit,
@@ -372,6 +373,10 @@ func (c *Client) logBackupPager(op string, r *ListLogBackupsRequest, opts []Opti
 		Key:     logBackupKey,
 		Prefix:  "css: " + op,
 	}
+	if walk != "" {
+		p.Observe = c.c.Starter(walk, hcloud.KindIterator, hcloud.Apply(opts))
+	}
+	return p
 }
 
 // checkPosition makes sure that resp, the first page of a walk that starts past the

@@ -89,6 +89,11 @@ type Config struct {
 	// real clock; tests set a manual one (package fakeclock) to simulate long waits
 	// without sleeping.
 	Clock Clock
+	// Observer, when set, sees every operation, iterator, waiter and HTTP attempt of
+	// the client, e.g. to trace and measure them with OpenTelemetry (module
+	// github.com/hcloudlogs/hcloudlogs-go/otel). A call can replace it with
+	// WithObserver. Nil observes nothing, at no cost.
+	Observer Observer
 }
 
 // String describes cfg without secrets: Credentials print as signer.Credentials does
@@ -106,10 +111,10 @@ func (cfg Config) String() string {
 	}
 	return fmt.Sprintf("Config{Region:%q ServiceEndpoints:%v ResolveEndpoints:%s AllowInsecureHTTP:%t ProjectID:%q IAMEndpoint:%q "+
 		"Credentials:%s CredentialsProvider:%s AuthToken:%s AuthTokenProvider:%s HTTPClient:%s Retry:%+v Logger:%s "+
-		"UserAgent:%q MaxResponseBytes:%d Clock:%s}",
+		"UserAgent:%q MaxResponseBytes:%d Clock:%s Observer:%s}",
 		cfg.Region, cfg.ServiceEndpoints, set(cfg.ResolveEndpoints != nil), cfg.AllowInsecureHTTP, cfg.ProjectID, cfg.IAMEndpoint,
 		cfg.Credentials.String(), set(cfg.CredentialsProvider != nil), token, set(cfg.AuthTokenProvider != nil),
-		set(cfg.HTTPClient != nil), cfg.Retry, set(cfg.Logger != nil), cfg.UserAgent, cfg.MaxResponseBytes, set(cfg.Clock != nil))
+		set(cfg.HTTPClient != nil), cfg.Retry, set(cfg.Logger != nil), cfg.UserAgent, cfg.MaxResponseBytes, set(cfg.Clock != nil), set(cfg.Observer != nil))
 }
 
 // GoString is String, so %#v never prints a secret either.

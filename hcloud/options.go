@@ -34,6 +34,9 @@ type CallOptions struct {
 	// Progress, when set, is called with the progress of a long-running workflow (an
 	// export, a download), on the calling goroutine; it should return quickly.
 	Progress func(Progress)
+	// Observer, when set, replaces Config.Observer for this call (the pages of an
+	// iterator and the requests of a waiter included).
+	Observer Observer
 }
 
 // Apply returns the CallOptions that opts leave, applied in order; nil options are
@@ -81,6 +84,11 @@ func WithMaxDelay(d time.Duration) Option {
 // (baremetal's ExportAndDownload).
 func WithProgress(fn func(Progress)) Option {
 	return func(o *CallOptions) { o.Progress = fn }
+}
+
+// WithObserver sets the Observer of this call, instead of Config.Observer.
+func WithObserver(o Observer) Option {
+	return func(opts *CallOptions) { opts.Observer = o }
 }
 
 // Phase says which step of a workflow a Progress report is about.

@@ -198,7 +198,7 @@ func (c *Client) BackupTaskPages(ctx context.Context, req *ListBackupTasksReques
 	if err := c.validateListBackupTasks(req); err != nil {
 		return yieldErr[*ListBackupTasksResponse](err)
 	}
-	return c.backupTaskPager(*req, opts).Pages(ctx)
+	return c.backupTaskPager(*req, "BackupTaskPages", opts).Pages(ctx)
 }
 
 // BackupTasks iterates over every task matching req, from req.Offset on: the tasks of
@@ -214,11 +214,11 @@ func (c *Client) BackupTasks(ctx context.Context, req *ListBackupTasksRequest, o
 	if err := c.validateListBackupTasks(req); err != nil {
 		return yieldErr[BackupTask](err)
 	}
-	return c.backupTaskPager(*req, opts).All(ctx)
+	return c.backupTaskPager(*req, "BackupTasks", opts).All(ctx)
 }
 
 // backupTaskPager is the pager of the tasks matching base, which has been validated.
-func (c *Client) backupTaskPager(base ListBackupTasksRequest, opts []Option) page.Pager[*ListBackupTasksResponse, BackupTask] {
+func (c *Client) backupTaskPager(base ListBackupTasksRequest, walk string, opts []Option) page.Pager[*ListBackupTasksResponse, BackupTask] {
 	return page.Pager[*ListBackupTasksResponse, BackupTask]{
 		Base:  0,
 		Start: base.Offset,
@@ -233,7 +233,8 @@ func (c *Client) backupTaskPager(base ListBackupTasksRequest, opts []Option) pag
 		Key: func(t BackupTask) string {
 			return t.HostID + "\x00" + t.BackupName + "\x00" + t.StartedAt.UTC().Format(time.RFC3339Nano)
 		},
-		Prefix: "hss: ListBackupTasks",
+		Prefix:  "hss: ListBackupTasks",
+		Observe: c.c.Starter(walk, hcloud.KindIterator, hcloud.Apply(opts)),
 	}
 }
 

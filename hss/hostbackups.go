@@ -190,7 +190,7 @@ func (c *Client) HostBackupPages(ctx context.Context, req *ListHostBackupsReques
 	if err := c.validateListHostBackups(req); err != nil {
 		return yieldErr[*ListHostBackupsResponse](err)
 	}
-	return c.hostBackupPager(*req, opts).Pages(ctx)
+	return c.hostBackupPager(*req, "HostBackupPages", opts).Pages(ctx)
 }
 
 // HostBackups iterates over every backup of req.HostID matching req, from req.Offset
@@ -206,12 +206,12 @@ func (c *Client) HostBackups(ctx context.Context, req *ListHostBackupsRequest, o
 	if err := c.validateListHostBackups(req); err != nil {
 		return yieldErr[HostBackup](err)
 	}
-	return c.hostBackupPager(*req, opts).All(ctx)
+	return c.hostBackupPager(*req, "HostBackups", opts).All(ctx)
 }
 
 // hostBackupPager is the pager of the backups matching base, which has been
 // validated.
-func (c *Client) hostBackupPager(base ListHostBackupsRequest, opts []Option) page.Pager[*ListHostBackupsResponse, HostBackup] {
+func (c *Client) hostBackupPager(base ListHostBackupsRequest, walk string, opts []Option) page.Pager[*ListHostBackupsResponse, HostBackup] {
 	return page.Pager[*ListHostBackupsResponse, HostBackup]{
 		Base:  0,
 		Start: base.Offset,
@@ -225,6 +225,7 @@ func (c *Client) hostBackupPager(base ListHostBackupsRequest, opts []Option) pag
 		Total:   func(p *ListHostBackupsResponse) *int { return p.Total },
 		Key:     func(b HostBackup) string { return b.BackupID },
 		Prefix:  "hss: ListHostBackups",
+		Observe: c.c.Starter(walk, hcloud.KindIterator, hcloud.Apply(opts)),
 	}
 }
 

@@ -31,6 +31,7 @@ type Client struct {
 	clock     Clock
 	policy    RetryPolicy
 	rc        *retryablehttp.Client
+	observer  Observer
 }
 
 // NewClient validates cfg and builds the pipeline for service (one of the Service
@@ -95,6 +96,7 @@ func buildClient(service string, cfg *Config, endpoints []*url.URL, base http.Ro
 		clock:     r.clock,
 		policy:    r.policy,
 		rc:        newRetryClient(r, hc),
+		observer:  cfg.Observer,
 	}
 }
 
@@ -154,8 +156,10 @@ func MetaOf(resp *http.Response) Meta {
 // reset mid-body) is retried like any transport error. A reply larger than
 // Config.MaxResponseBytes is refused, before reading when its Content-Length says so.
 func (c *Client) Do(ctx context.Context, call *Call, out any) (Meta, error) {
-	resp, body, attempts, err := c.send(ctx, call, true)
+	st := new(attemptState)
+	resp, body, attempts, err := c.send(ctx, st, call, true)
 	if err != nil {
+		st.endCall(err)
 		return Meta{}, err
 	}
 	defer body.release()
@@ -163,28 +167,38 @@ func (c *Client) Do(ctx context.Context, call *Call, out any) (Meta, error) {
 	if body != nil {
 		data = body.Bytes()
 	}
+	st.endRead(len(data))
 	meta := MetaOf(resp)
 	if err := decodeJSON(data, out); err != nil {
-		return meta, &RequestError{Service: c.service, Operation: call.Op, Attempts: attempts,
+		rerr := &RequestError{Service: c.service, Operation: call.Op, Attempts: attempts,
 			StatusCode: meta.StatusCode, RequestID: meta.RequestID, Err: err}
+		st.endCall(rerr)
+		return meta, rerr
 	}
+	st.endCall(nil)
 	return meta, nil
 }
 
 // Stream sends call and returns a 2xx reply with its body unread: the caller reads and
 // closes it. Errors are as for Do.
 func (c *Client) Stream(ctx context.Context, call *Call) (*http.Response, error) {
-	resp, _, _, err := c.send(ctx, call, false)
-	return resp, err
+	st := new(attemptState)
+	resp, _, _, err := c.send(ctx, st, call, false)
+	if err != nil {
+		st.endCall(err)
+		return nil, err
+	}
+	resp.Body = st.observeBody(resp.Body)
+	return resp, nil
 }
 
 // Op returns the operation descriptor for name, for validation errors.
 func (c *Client) Op(name string) Op { return Op{Service: c.service, Name: name} }
 
-// send builds the request, runs it through the retry loop and turns a non-2xx reply
-// into an *APIError. With read, a 2xx body is read (size-capped) within the loop and
-// returned, its response body closed; without, the caller owns resp.Body.
-func (c *Client) send(ctx context.Context, call *Call, read bool) (*http.Response, *buffer, int, error) {
+// send builds the request, runs it through the retry loop with st and turns a non-2xx
+// reply into an *APIError. With read, a 2xx body is read (size-capped) within the loop
+// and returned, its response body closed; without, the caller owns resp.Body.
+func (c *Client) send(ctx context.Context, st *attemptState, call *Call, read bool) (*http.Response, *buffer, int, error) {
 	op := c.Op(call.Op)
 	pid, static := c.project.(staticProject)
 	u, err := c.url(op, call, string(pid))
@@ -210,6 +224,7 @@ func (c *Client) send(ctx context.Context, call *Call, read bool) (*http.Respons
 			return nil, nil, 0, op.Invalid("body", "cannot be encoded as JSON: %v", err)
 		}
 	}
+	ctx = c.startCall(ctx, st, call)
 	if !static {
 		// The call is valid: now look the project up (cached per access key and region).
 		id, err := c.project.projectID(ctx)
@@ -221,7 +236,7 @@ func (c *Client) send(ctx context.Context, call *Call, read bool) (*http.Respons
 			return nil, nil, 0, err
 		}
 	}
-	st := &attemptState{method: call.Method, policy: policy}
+	st.method, st.policy = call.Method, policy
 	ctx = context.WithValue(ctx, attemptKey{}, st)
 	var raw any
 	if body != nil {

@@ -111,8 +111,10 @@ type attemptState struct {
 	attempts  int
 	wait      time.Duration
 	reason    string
-	cost      int  // what the retry that led to this attempt took from the budget
-	exhausted bool // this attempt's failure was not retried for want of budget
+	cost      int              // what the retry that led to this attempt took from the budget
+	exhausted bool             // this attempt's failure was not retried for want of budget
+	stop      hcloud.RetryStop // why a retryable outcome was not retried
+	obs       *observation     // nil when no Observer watches the call
 }
 
 // charge takes cost tokens from the call's budget for the coming retry, unless the
@@ -218,21 +220,25 @@ func (r *retrier) requestHook(_ retryablehttp.Logger, req *http.Request, i int) 
 		st.attempts = i + 1
 		st.status, st.requestID = 0, ""
 		st.exhausted = false
+		st.startAttempt(req)
 	}
 }
 
 // checkRetry decides whether the last attempt is retried and, if so, how long to wait.
 func (r *retrier) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	st := stateOf(ctx)
+	if st != nil {
+		st.noteReply(resp, err)
+	}
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
-	st := stateOf(ctx)
 	if st == nil {
 		return false, err
 	}
-	// The loop asks again about a reply its response handler let through: the answer
-	// stands, and an exhausted budget is not asked twice.
-	if st.exhausted || st.attempts >= st.policy.MaxAttempts {
+	// The loop asks again about a reply its response handler let through: an
+	// exhausted budget is not asked twice.
+	if st.exhausted {
 		return false, err
 	}
 	idempotent := st.method == http.MethodGet || st.method == http.MethodHead
@@ -242,15 +248,23 @@ func (r *retrier) checkRetry(ctx context.Context, resp *http.Response, err error
 		if !dialError(err) && !(idempotent && retryableTransportError(err)) {
 			return false, err
 		}
+		if st.attempts >= st.policy.MaxAttempts {
+			st.stop = hcloud.RetryStopMaxAttempts
+			return false, err
+		}
 		st.reason = err.Error()
 		st.wait = backoff(st.policy, st.attempts)
-		if !beforeDeadline(ctx, st) || !r.charge(ctx, st, transportCost(err)) {
+		if !r.mayRetry(ctx, st, transportCost(err)) {
 			return false, err
 		}
 		return true, nil
 	}
 	code := resp.StatusCode
 	if !slices.Contains(st.policy.RetryStatuses, code) && !(idempotent && slices.Contains(st.policy.RetryIdempotentStatuses, code)) {
+		return false, nil
+	}
+	if st.attempts >= st.policy.MaxAttempts {
+		st.stop = hcloud.RetryStopMaxAttempts
 		return false, nil
 	}
 	st.reason = "status " + strconv.Itoa(code)
@@ -260,7 +274,21 @@ func (r *retrier) checkRetry(ctx context.Context, resp *http.Response, err error
 			st.wait = min(d, st.policy.MaxRetryAfter)
 		}
 	}
-	return beforeDeadline(ctx, st) && r.charge(ctx, st, statusCost(code)), nil
+	return r.mayRetry(ctx, st, statusCost(code)), nil
+}
+
+// mayRetry reports whether the retry checkRetry chose can happen: its wait must end
+// before ctx's deadline and the budget must pay cost. Otherwise it records why not.
+func (r *retrier) mayRetry(ctx context.Context, st *attemptState, cost int) bool {
+	if !beforeDeadline(ctx, st) {
+		st.stop = hcloud.RetryStopDeadline
+		return false
+	}
+	if !r.charge(ctx, st, cost) {
+		st.stop = hcloud.RetryStopBudget
+		return false
+	}
+	return true
 }
 
 // beforeDeadline reports whether the coming wait ends before ctx's deadline. When it
@@ -295,6 +323,7 @@ func (r *retrier) prepareRetry(req *http.Request) error {
 	if st == nil {
 		return nil
 	}
+	st.endAttempt(true)
 	if r.logger != nil {
 		r.logger.LogAttrs(req.Context(), slog.LevelDebug, "hcloudlogs: retrying request",
 			slog.String("method", req.Method),
@@ -303,7 +332,11 @@ func (r *retrier) prepareRetry(req *http.Request) error {
 			slog.Int("attempt", st.attempts+1),
 			slog.Duration("wait", st.wait))
 	}
-	return r.clock.Sleep(req.Context(), st.wait)
+	if err := r.clock.Sleep(req.Context(), st.wait); err != nil {
+		st.stop = hcloud.RetryStopContext
+		return err
+	}
+	return nil
 }
 
 // passThrough hands the last response (or error) back to the pipeline, which turns it

@@ -50,6 +50,10 @@ type Pager[R, T any] struct {
 	Key func(T) string
 	// Prefix names the operation in errors, e.g. "css: ListLogBackups".
 	Prefix string
+	// Observe, when set, starts the operation an Observer sees for the whole walk when
+	// the walk starts; the pages are fetched with the context it returns, and the
+	// function it returns ends the operation with the error yielded, if any.
+	Observe func(ctx context.Context) (context.Context, func(error))
 }
 
 // Pages yields the pages lazily: one page in memory at a time, the next fetched only
@@ -57,6 +61,20 @@ type Pager[R, T any] struct {
 // is yielded once and ends the walk; a break ends it with no further request.
 func (p Pager[R, T]) Pages(ctx context.Context) iter.Seq2[R, error] {
 	return func(yield func(R, error) bool) {
+		ctx := ctx // each walk observes its own operation
+		if p.Observe != nil {
+			var end func(error)
+			ctx, end = p.Observe(ctx)
+			var walkErr error
+			defer func() { end(walkErr) }()
+			next := yield
+			yield = func(r R, err error) bool {
+				if err != nil {
+					walkErr = err
+				}
+				return next(r, err)
+			}
+		}
 		var zero R
 		offset := p.Start
 		var prev []string

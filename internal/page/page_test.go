@@ -216,3 +216,43 @@ func TestCancelledContext(t *testing.T) {
 	assert.ErrorIs(t, errs[0], context.Canceled)
 	assert.Empty(t, f.offsets)
 }
+
+// walkKey marks the context of an observed walk.
+type walkKey struct{}
+
+func TestObserveWrapsEachWalk(t *testing.T) {
+	t.Parallel()
+	var ended []error
+	walks := 0
+	p := (&fakeList{n: 5, total: "count", failAtCall: 5}).pager(0, 2, false)
+	fetch := p.Fetch
+	p.Fetch = func(ctx context.Context, offset, limit int) (list, error) {
+		// Pages see the walk's own context, never one of an earlier walk.
+		assert.Equal(t, walks, ctx.Value(walkKey{}))
+		return fetch(ctx, offset, limit)
+	}
+	p.Observe = func(ctx context.Context) (context.Context, func(error)) {
+		assert.Nil(t, ctx.Value(walkKey{}))
+		walks++
+		return context.WithValue(ctx, walkKey{}, walks), func(err error) { ended = append(ended, err) }
+	}
+	seq := p.All(context.Background())
+
+	n := 0
+	for _, err := range seq {
+		require.NoError(t, err)
+		n++
+	}
+	assert.Equal(t, 5, n)
+	for range seq {
+		break
+	}
+	// The fifth fetch, the first of the third walk, fails.
+	_, errs := collect(context.Background(), p)
+	require.Len(t, errs, 1)
+
+	require.Len(t, ended, 3)
+	assert.NoError(t, ended[0])
+	assert.NoError(t, ended[1])
+	assert.EqualError(t, ended[2], "boom")
+}

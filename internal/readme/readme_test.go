@@ -57,6 +57,7 @@ var inputs = []struct{ name, param, decl string }{
 	{"ctx", "ctx context.Context", ""},
 	{"t", "t *testing.T", ""},
 	{"cfg", "cfg hcloud.Config", ""},
+	{"obs", "obs hcloud.Observer", ""},
 	{"client", "client *css.Client", ""},
 	{"srv", "srv *csstest.Server", ""},
 	{"clusterID", "clusterID string", `const clusterID = "4213d908-f5dc-4633-8401-cfd7175fca0c"`},
