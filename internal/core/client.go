@@ -28,7 +28,9 @@ type Client struct {
 	userAgent string
 	maxBytes  int64
 	clock     Clock
-	rc        *retryablehttp.Client
+	policy    RetryPolicy
+	rc        *retryablehttp.Client // JSON calls: Do
+	stream    *retryablehttp.Client // streamed replies: Stream
 }
 
 // NewClient validates cfg and builds the pipeline for service (one of the Service
@@ -66,13 +68,17 @@ func NewClient(service string, cfg Config) (*Client, error) {
 // buildClient assembles the pipeline, outermost first: retries, endpoint failover
 // (with several endpoints), authentication, base transport.
 func buildClient(service string, cfg *Config, endpoints []*url.URL, base http.RoundTripper, project projectSource) *Client {
-	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	if cfg.HTTPClient != nil {
-		hc.Timeout = cfg.HTTPClient.Timeout
-	}
+	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	hc := &http.Client{CheckRedirect: noRedirect}
 	hc.Transport = authTransport(cfg, base)
 	if len(endpoints) > 1 {
 		hc.Transport = &failover{next: hc.Transport, endpoints: endpoints, logger: cfg.Logger}
+	}
+	// A JSON call's timeout covers its whole reply; a stream's, only its headers.
+	sc := &http.Client{CheckRedirect: noRedirect, Transport: hc.Transport}
+	if cfg.HTTPClient != nil && cfg.HTTPClient.Timeout > 0 {
+		hc.Timeout = cfg.HTTPClient.Timeout
+		sc.Transport = &headerTimeout{next: hc.Transport, d: cfg.HTTPClient.Timeout}
 	}
 	ua := "hcloudlogs-go/" + Version
 	if cfg.UserAgent != "" {
@@ -90,7 +96,9 @@ func buildClient(service string, cfg *Config, endpoints []*url.URL, base http.Ro
 		userAgent: ua,
 		maxBytes:  maxBytes,
 		clock:     r.clock,
+		policy:    r.policy,
 		rc:        newRetryClient(r, hc),
+		stream:    newRetryClient(r, sc),
 	}
 }
 
@@ -128,6 +136,8 @@ type Call struct {
 	Header http.Header
 	// Body is marshalled as the JSON body; nil sends no body.
 	Body any
+	// NoAccept sends no Accept header, for a reply that is not JSON (an archive).
+	NoAccept bool
 }
 
 // Meta is what every response reports about its HTTP reply.
@@ -163,7 +173,8 @@ func (c *Client) Do(ctx context.Context, call *Call, out any) (Meta, error) {
 }
 
 // Stream sends call and returns a 2xx reply with its body unread: the caller reads and
-// closes it. Errors are as for Do.
+// closes it. Errors are as for Do. Config.HTTPClient.Timeout bounds each attempt's wait
+// for the reply's headers, not the reading of its body.
 func (c *Client) Stream(ctx context.Context, call *Call) (*http.Response, error) {
 	resp, _, _, err := c.send(ctx, call, false)
 	return resp, err
@@ -217,7 +228,9 @@ func (c *Client) send(ctx context.Context, call *Call, read bool) (*http.Respons
 	if pid != "" {
 		req.Header.Set("X-Project-Id", string(pid))
 	}
-	req.Header.Set("Accept", "application/json")
+	if !call.NoAccept {
+		req.Header.Set("Accept", "application/json")
+	}
 	req.Header.Set("User-Agent", c.userAgent)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -235,7 +248,11 @@ func (c *Client) send(ctx context.Context, call *Call, read bool) (*http.Respons
 			return err
 		})
 	}
-	resp, err := c.rc.Do(req)
+	rc := c.rc
+	if !read {
+		rc = c.stream
+	}
+	resp, err := rc.Do(req)
 	if err != nil {
 		st.body.release()
 		var le *localError
