@@ -243,8 +243,10 @@ func (s *Server) AddServer(id string) (serial string) {
 // ArchiveSize returns the size of every archive the server sends, in bytes.
 func (s *Server) ArchiveSize() int64 { return s.archiveSize }
 
-// BytesServed returns how many archive bytes the server has sent, over every download
-// (the parts of broken-off replies included).
+// BytesServed returns how many archive bytes the server has sent, over every download,
+// the parts of broken-off replies included. Bytes count as the download handler
+// writes them: a fault that takes the whole reply to cut it (ResetMidBody, Truncate)
+// counts the whole; a BreakAt fault counts what it sends.
 func (s *Server) BytesServed() int64 { return s.served.Load() }
 
 // InjectFault adds a fault; see Fault. It returns an error, and injects nothing, when
@@ -438,9 +440,12 @@ func (rw *rangeWriter) Write(p []byte) (int, error) {
 	if int64(len(p)) > rw.left {
 		p = p[:rw.left]
 	}
+	// Count before writing, so that a client never sees bytes not counted yet; take
+	// back what was not written.
+	rw.served.Add(int64(len(p)))
 	m, err := rw.w.Write(p)
 	rw.left -= int64(m)
-	rw.served.Add(int64(m))
+	rw.served.Add(int64(m - len(p)))
 	if err != nil {
 		return 0, err
 	}
