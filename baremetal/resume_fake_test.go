@@ -134,15 +134,6 @@ func proveRestart(t *testing.T, size int64, want []byte) {
 	assert.ErrorContains(t, err, "the "+strconv.FormatInt(breaks[0], 10)+" bytes already delivered")
 }
 
-// writeOnly counts the bytes written to it. It has only Write, so io.Copy can take no
-// shortcut through it (no ReadFrom) and no rewind is possible.
-type writeOnly struct{ n int64 }
-
-func (w *writeOnly) Write(p []byte) (int, error) {
-	w.n += int64(len(p))
-	return len(p), nil
-}
-
 func TestExportAndDownloadResumes(t *testing.T) {
 	t.Parallel()
 	proveResumes(t, 8<<20)
