@@ -93,8 +93,8 @@ func WithStallTimeout(d time.Duration) ExportOption {
 // WithMaxDelay, for as long as ctx allows: give ctx a deadline, since a failed export
 // is not reported as such by the service (only completed ends the wait). The archive
 // is copied through a fixed 32 KiB buffer, so memory stays constant whatever its size.
-// A reply that ends before its Content-Length is an error wrapping io.ErrUnexpectedEOF,
-// never a short archive reported as success.
+// An archive that ends before its Content-Length and cannot be resumed is an error
+// wrapping io.ErrUnexpectedEOF, never a short archive reported as success.
 //
 // A download that breaks off is resumed where it stopped, as DownloadLogs describes:
 // w gets every byte once, in order, and progress reports go on counting. When the

@@ -32,7 +32,8 @@
 //     sent.
 //
 // InjectFault adds faults (throttling, errors, delays, resets, truncated or
-// oversized bodies, bodies broken off at chosen bytes) for reliability tests.
+// oversized bodies, bodies broken off at chosen bytes with BreakAt) for reliability
+// tests.
 package baremetaltest
 
 import (
