@@ -80,6 +80,9 @@ func (d *archiveBody) send(resuming bool) (*http.Response, error) {
 		ctx, cancel = context.WithCancelCause(d.ctx)
 		wd = newWatchdog(d.stall, cancel)
 	}
+	d.mu.Lock()
+	d.wd, d.cancel = wd, cancel // so that Close can end the request
+	d.mu.Unlock()
 	d.attempts++
 	wd.enter()
 	resp, err := d.c.c.Stream(ctx, &core.Call{
@@ -92,18 +95,14 @@ func (d *archiveBody) send(resuming bool) (*http.Response, error) {
 	})
 	wd.exit()
 	if err != nil {
-		wd.stop()
-		if cancel != nil {
-			cancel(nil)
-		}
+		d.mu.Lock()
+		d.endAttempt()
+		d.mu.Unlock()
 		if wd.fired() && d.ctx.Err() == nil {
 			return nil, &stallError{d: d.stall, headers: true}
 		}
 		return nil, err
 	}
-	d.mu.Lock()
-	d.wd, d.cancel = wd, cancel
-	d.mu.Unlock()
 	d.status, d.requestID = resp.StatusCode, resp.Header.Get("X-Request-Id")
 	return resp, nil
 }

@@ -197,3 +197,34 @@ func TestDownloadLogsSlowBodyIsNotCut(t *testing.T) {
 	assert.Len(t, got, chunks)
 	assert.Equal(t, int32(1), requests.Load())
 }
+
+// TestDownloadLogsCloseEndsAResume checks that closing the body ends a resumed request
+// that waits for its headers, rather than leaving it to the stall timeout.
+func TestDownloadLogsCloseEndsAResume(t *testing.T) {
+	t.Parallel()
+	var requests atomic.Int32
+	resumed := make(chan struct{})
+	c := newLoopbackClient(t, 0, func(w http.ResponseWriter, r *http.Request) {
+		if requests.Add(1) > 1 {
+			close(resumed)
+			<-r.Context().Done()
+			return
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Length", "1000")
+		_, _ = w.Write([]byte("abc"))
+		http.NewResponseController(w).Flush()
+		<-r.Context().Done()
+	})
+	resp, err := c.DownloadLogs(context.Background(), &DownloadLogsRequest{ServerID: testServerID, ExportID: "1",
+		StallTimeout: 50 * time.Millisecond})
+	require.NoError(t, err)
+	go func() {
+		<-resumed
+		resp.Body.Close()
+	}()
+	got, err := io.ReadAll(resp.Body)
+	assert.Equal(t, "abc", string(got))
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, int32(2), requests.Load(), "the resumed request ended with Close, not resumed again")
+}
