@@ -54,6 +54,13 @@ type mockAPI struct {
 // newMockClient returns a client whose requests reach respond (n counts from 0).
 func newMockClient(t *testing.T, respond func(n int, r *seenRequest) *http.Response) (*Client, *mockAPI) {
 	t.Helper()
+	return newMockClientAttempts(t, 0, respond)
+}
+
+// newMockClientAttempts is newMockClient with RetryPolicy.MaxAttempts set to attempts
+// (0: the default).
+func newMockClientAttempts(t *testing.T, attempts int, respond func(n int, r *seenRequest) *http.Response) (*Client, *mockAPI) {
+	t.Helper()
 	m := &mockAPI{clock: fakeclock.New(time.Now()), respond: respond}
 	mt := httpmock.NewMockTransport()
 	mt.RegisterNoResponder(m.roundTrip)
@@ -62,7 +69,7 @@ func newMockClient(t *testing.T, respond func(n int, r *seenRequest) *http.Respo
 		ProjectID:        testProjectID,
 		Credentials:      testCreds,
 		HTTPClient:       &http.Client{Transport: mt},
-		Retry:            RetryPolicy{MinWait: time.Millisecond, MaxWait: time.Millisecond},
+		Retry:            RetryPolicy{MaxAttempts: attempts, MinWait: time.Millisecond, MaxWait: time.Millisecond},
 		Clock:            m.clock,
 	})
 	require.NoError(t, err)

@@ -2,12 +2,11 @@ package baremetal
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
-	"net/http"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -16,19 +15,30 @@ import (
 	"github.com/hcloudlogs/hcloudlogs-go/internal/core"
 )
 
+// DefaultStallTimeout is how long an archive download may receive nothing, while its
+// body is read or its headers are awaited, before it counts as broken and is resumed.
+const DefaultStallTimeout = time.Minute
+
 // DownloadLogsRequest names the export whose archive to download.
 type DownloadLogsRequest struct {
 	// ServerID is the physical server ID. Required.
 	ServerID string
 	// ExportID is the ID of a completed export task. Required.
 	ExportID string
+	// StallTimeout is how long the download may receive no byte, while Body is read
+	// or the headers of a request are awaited, before it counts as broken and is
+	// resumed. A slow body that keeps moving is never cut, and time spent outside
+	// Read (the caller busy writing) does not count. Zero means DefaultStallTimeout;
+	// a negative value turns stall detection off.
+	StallTimeout time.Duration
 }
 
 // DownloadLogsResponse is the archive of a completed export, as an unread stream.
 type DownloadLogsResponse struct {
-	// Body streams the tar.gz archive. The caller must close it. Reading it fails with
-	// an error wrapping io.ErrUnexpectedEOF when the reply ends before ContentLength
-	// bytes, and with an error when it carries more.
+	// Body streams the tar.gz archive, resuming it when the connection breaks (see
+	// DownloadLogs). The caller must close it. Reading it fails with an error wrapping
+	// io.ErrUnexpectedEOF when the archive ends before ContentLength bytes and cannot
+	// be resumed, and with an error when it carries more.
 	Body io.ReadCloser
 	// Filename is the file name the service suggests (Content-Disposition), reduced to a
 	// safe base name: no directory, no "..", no control characters. When the service
@@ -45,38 +55,44 @@ type DownloadLogsResponse struct {
 // DownloadLogs opens the archive of a completed log export. The archive is never
 // buffered: read it from Body, then close Body.
 //
+// When the body breaks off (a connection reset, a reply that ends early, or a stall:
+// see StallTimeout), reading it goes on from the byte it reached, with a request for
+// the rest (Range: bytes=N-, and If-Range with the ETag, else the Last-Modified date,
+// of the first reply), so that the reader gets every byte once and in order. The
+// first request and the resumed ones share the attempts of the client's RetryPolicy
+// (MaxAttempts 4 allows three resumes), and the resumed ones wait its backoff first;
+// each request is also retried as any GET is. A resumed reply must be a 206 whose
+// Content-Range continues the archive where it broke off, with the same total size;
+// anything else fails the read rather than be appended. A service that ignores the
+// range and sends the whole archive again (200) fails it too, since the bytes already
+// read cannot be taken back (ExportAndDownload restarts such a download into a file).
+//
+// Config.HTTPClient.Timeout bounds the wait for the headers of each request, not the
+// reading of the archive; ctx bounds the whole download, Body included.
+//
 // API: GET /v1/{project_id}/physicalservers/{id}/logs/exports/{export_id}/content
 func (c *Client) DownloadLogs(ctx context.Context, req *DownloadLogsRequest, opts ...Option) (*DownloadLogsResponse, error) {
 	const name = "DownloadLogs"
 	if req == nil {
 		return nil, c.c.Op(name).Invalid("request", "is nil")
 	}
-	resp, err := c.c.Stream(ctx, &core.Call{
-		Options: hcloud.Apply(opts),
-		Op:      name,
-		Method:  http.MethodGet,
-		Path:    contentPath,
-		Params:  []string{req.ServerID, req.ExportID},
-	})
+	d := newArchiveBody(ctx, c, name, req, hcloud.Apply(opts))
+	resp, err := d.connect()
 	if err != nil {
 		return nil, err
 	}
 	if err := checkArchiveType(resp.Header.Get("Content-Type")); err != nil {
-		resp.Body.Close()
-		return nil, &core.RequestError{Service: core.ServiceBareMetal, Operation: name,
+		d.abandon(resp)
+		return nil, &core.RequestError{Service: core.ServiceBareMetal, Operation: name, Attempts: d.attempts,
 			StatusCode: resp.StatusCode, RequestID: resp.Header.Get("X-Request-Id"), Err: err}
 	}
-	length := resp.ContentLength
-	if length < 0 {
-		length = -1
-	}
-	requestID := resp.Header.Get("X-Request-Id")
+	d.start(resp)
+	d.body = resp.Body
 	return &DownloadLogsResponse{
-		Body: &checkedBody{rc: resp.Body, want: length, op: name,
-			status: resp.StatusCode, requestID: requestID},
+		Body:             d,
 		Filename:         downloadFilename(resp.Header.Get("Content-Disposition"), req.ServerID),
 		ContentType:      resp.Header.Get("Content-Type"),
-		ContentLength:    length,
+		ContentLength:    d.want,
 		ResponseMetadata: core.MetaOf(resp),
 	}, nil
 }
@@ -99,84 +115,6 @@ func checkArchiveType(contentType string) error {
 	}
 	return nil
 }
-
-// checkedBody reads a download and turns a reply shorter or longer than its
-// Content-Length, or a failed read, into a *RequestError naming the operation and the
-// byte counts. After the first error every Read returns it again.
-type checkedBody struct {
-	rc        io.ReadCloser
-	want      int64 // -1: unknown
-	got       int64
-	op        string
-	status    int
-	requestID string
-	err       error
-}
-
-func (b *checkedBody) Read(p []byte) (int, error) {
-	if b.err != nil {
-		return 0, b.err
-	}
-	if len(p) == 0 {
-		return 0, nil
-	}
-	if b.want >= 0 {
-		left := b.want - b.got
-		if left == 0 {
-			return 0, b.probeEnd()
-		}
-		if int64(len(p)) > left {
-			p = p[:left]
-		}
-	}
-	n, err := b.rc.Read(p)
-	b.got += int64(n)
-	switch {
-	case err == nil:
-	case errors.Is(err, io.EOF) && (b.want < 0 || b.got == b.want):
-		b.err = io.EOF
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		b.err = b.fail(b.short())
-	default:
-		b.err = b.fail(fmt.Errorf("reading the body after %d bytes: %w", b.got, err))
-	}
-	if b.err != nil {
-		return n, b.err
-	}
-	return n, nil
-}
-
-// probeEnd checks, once all declared bytes are read, that the reply ends there.
-func (b *checkedBody) probeEnd() error {
-	var one [1]byte
-	n, err := b.rc.Read(one[:])
-	switch {
-	case n > 0:
-		b.err = b.fail(fmt.Errorf("the body is longer than its Content-Length of %d bytes", b.want))
-	case err == nil:
-		return nil
-	case errors.Is(err, io.EOF):
-		b.err = io.EOF
-	default:
-		b.err = b.fail(fmt.Errorf("reading the body after %d bytes: %w", b.got, err))
-	}
-	return b.err
-}
-
-// short describes a reply that ended early.
-func (b *checkedBody) short() error {
-	if b.want < 0 {
-		return fmt.Errorf("the body ended early after %d bytes: %w", b.got, io.ErrUnexpectedEOF)
-	}
-	return fmt.Errorf("the body ended after %d of %d bytes: %w", b.got, b.want, io.ErrUnexpectedEOF)
-}
-
-func (b *checkedBody) fail(err error) error {
-	return &RequestError{Service: core.ServiceBareMetal, Operation: b.op,
-		StatusCode: b.status, RequestID: b.requestID, Err: err}
-}
-
-func (b *checkedBody) Close() error { return b.rc.Close() }
 
 // maxFilenameBytes bounds a suggested file name, the usual file system limit.
 const maxFilenameBytes = 255

@@ -66,6 +66,9 @@ func TestDownloadLogs(t *testing.T) {
 			assert.Empty(t, seen[0].Query)
 			assert.Empty(t, seen[0].Body)
 			assertSigned(t, seen[0])
+			assert.Equal(t, "identity", seen[0].Header.Get("Accept-Encoding"), "never un-gzipped in transit")
+			assert.Empty(t, seen[0].Header.Values("Accept"), "the archive is not JSON")
+			assert.Empty(t, seen[0].Header.Values("Range"))
 
 			assert.Equal(t, tt.want, resp.Filename)
 			assert.Equal(t, "application/octet-stream;charset=UTF-8", resp.ContentType)
@@ -110,6 +113,8 @@ func (f *failingReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// TestDownloadLogsBodyChecks checks the body of one reply, with retries off so that
+// no break is resumed.
 func TestDownloadLogsBodyChecks(t *testing.T) {
 	t.Parallel()
 	errReset := errors.New("connection reset by peer")
@@ -137,7 +142,7 @@ func TestDownloadLogsBodyChecks(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, _ := newMockClient(t, func(int, *seenRequest) *http.Response {
+			c, _ := newMockClientAttempts(t, 1, func(int, *seenRequest) *http.Response {
 				r := reply(http.StatusOK, nil, "Content-Type", "application/octet-stream")
 				r.Body = io.NopCloser(tt.body)
 				r.ContentLength = tt.declared

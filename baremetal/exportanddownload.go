@@ -3,6 +3,7 @@ package baremetal
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"time"
 
@@ -56,6 +57,7 @@ type ExportOption func(*exportOptions)
 type exportOptions struct {
 	wait     wait.Options
 	progress func(ExportProgress)
+	stall    time.Duration
 }
 
 // WithMinDelay sets the first delay between two status polls (default 2 s); each next
@@ -77,6 +79,13 @@ func WithProgress(fn func(ExportProgress)) ExportOption {
 	return func(o *exportOptions) { o.progress = fn }
 }
 
+// WithStallTimeout sets how long the archive download may receive no byte before it
+// counts as broken and is resumed (default DefaultStallTimeout; negative: never). Time
+// the writer takes does not count. See DownloadLogsRequest.StallTimeout.
+func WithStallTimeout(d time.Duration) ExportOption {
+	return func(o *exportOptions) { o.stall = d }
+}
+
 // ExportAndDownload exports the logs of physical server serverID, polls the export
 // until it completes, and streams its archive into w. It returns the completed export
 // and the number of bytes written to w.
@@ -85,8 +94,15 @@ func WithProgress(fn func(ExportProgress)) ExportOption {
 // WithMaxDelay, for as long as ctx allows: give ctx a deadline, since a failed export
 // is not reported as such by the service (only completed ends the wait). The archive
 // is copied through a fixed 32 KiB buffer, so memory stays constant whatever its size.
-// A reply that ends before its Content-Length is an error wrapping io.ErrUnexpectedEOF,
-// never a short archive reported as success.
+// An archive that ends before its Content-Length and cannot be resumed is an error
+// wrapping io.ErrUnexpectedEOF, never a short archive reported as success.
+//
+// A download that breaks off is resumed where it stopped, as DownloadLogs describes:
+// w gets every byte once, in order, and progress reports go on counting. When the
+// service ignores the range and sends the whole archive again, the download restarts
+// from byte 0 if w can be rewound (it has Seek and Truncate, as an *os.File has):
+// w is truncated back to where it stood when the download began, and a progress report
+// says Written 0. Any other w fails with an error saying how many bytes it got.
 //
 // On error, the export is the last state seen (nil when the export did not start) and
 // the count is what was already written to w, which the caller should discard.
@@ -150,7 +166,7 @@ func (c *Client) exportAndDownload(ctx context.Context, op core.Op, serverID str
 		}
 	}
 
-	dl, err := c.DownloadLogs(ctx, &DownloadLogsRequest{ServerID: serverID, ExportID: export.ID})
+	dl, err := c.DownloadLogs(ctx, &DownloadLogsRequest{ServerID: serverID, ExportID: export.ID, StallTimeout: o.stall})
 	if err != nil {
 		return &export, 0, err
 	}
@@ -159,16 +175,48 @@ func (c *Client) exportAndDownload(ctx context.Context, op core.Op, serverID str
 		Phase: PhaseDownloading, ExportID: export.ID, Status: export.Status, Percent: 100,
 		Total: dl.ContentLength, Filename: dl.Filename,
 	}}
+	if body, ok := dl.Body.(*archiveBody); ok {
+		body.rewind = pw.rewinder()
+	}
 	pw.flush()
 	buf := make([]byte, downloadBufferSize)
-	n, err := io.CopyBuffer(pw, dl.Body, buf)
-	if err != nil {
-		return &export, n, err
+	if _, err := io.CopyBuffer(pw, dl.Body, buf); err != nil {
+		return &export, pw.p.Written, err
 	}
 	if pw.p.Written != pw.reported {
 		pw.flush()
 	}
-	return &export, n, nil
+	return &export, pw.p.Written, nil
+}
+
+// rewindable is a destination that a restarted download can empty.
+type rewindable interface {
+	io.Seeker
+	Truncate(size int64) error
+}
+
+// rewinder returns a function that truncates the destination back to where it stands
+// now and restarts the progress count, or nil when the destination cannot be rewound.
+func (pw *progressWriter) rewinder() func(size int64) error {
+	rw, ok := pw.w.(rewindable)
+	if !ok {
+		return nil
+	}
+	start, err := rw.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return nil // a pipe or a terminal
+	}
+	return func(size int64) error {
+		if _, err := rw.Seek(start, io.SeekStart); err != nil {
+			return fmt.Errorf("rewinding the writer: %w", err)
+		}
+		if err := rw.Truncate(start); err != nil {
+			return fmt.Errorf("truncating the writer: %w", err)
+		}
+		pw.p.Written, pw.p.Total = 0, size
+		pw.flush()
+		return nil
+	}
 }
 
 // waitError names the export in an error that ended the wait, unless it already

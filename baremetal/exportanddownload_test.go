@@ -132,7 +132,7 @@ func TestExportAndDownloadShortBody(t *testing.T) {
 	t.Parallel()
 	w := &workflow{t: t, export: pollRunning, polls: []string{pollCompleted},
 		archive: bytes.Repeat([]byte{7}, 500), declared: 1000}
-	c, _ := newMockClient(t, w.respond)
+	c, _ := newMockClientAttempts(t, 1, w.respond)
 
 	var last ExportProgress
 	var out bytes.Buffer

@@ -70,10 +70,14 @@ type Config struct {
 	AuthToken string
 	// AuthTokenProvider returns an IAM token per request; an alternative to AuthToken.
 	AuthTokenProvider func(ctx context.Context) (string, error)
-	// HTTPClient supplies the base transport (under the signer and the retries) and the
-	// timeout of each call, for the service calls and the IAM project lookup. Nil uses a
-	// clone of http.DefaultTransport, which honours HTTPS_PROXY, HTTP_PROXY and
-	// NO_PROXY. Its CheckRedirect is ignored: redirects are never followed.
+	// HTTPClient supplies the base transport (under the signer and the retries) and a
+	// timeout, for the service calls and the IAM project lookup. Nil uses a clone of
+	// http.DefaultTransport, which honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY. Its
+	// CheckRedirect is ignored: redirects are never followed. Its Timeout, when set,
+	// bounds each attempt of a call: the whole reply of a JSON call, its body included,
+	// but only the wait for the headers of a streamed archive download, whose body may
+	// take as long as it needs (a download detects a stalled body itself). The context
+	// bounds a whole call, retries and waits included.
 	HTTPClient *http.Client
 	// Retry is the retry policy of every call; its zero fields take the defaults. A call
 	// can override it with WithRetry.

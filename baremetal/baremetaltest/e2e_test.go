@@ -238,17 +238,38 @@ func TestEndToEndTruncatedDownload(t *testing.T) {
 	t.Parallel()
 	srv := baremetaltest.NewServer(baremetaltest.WithExportDuration(0), baremetaltest.WithArchiveSize(40_000))
 	defer srv.Close()
-	_, err := srv.InjectFault(baremetaltest.Fault{Route: baremetaltest.RouteDownloadLogs, Reset: baremetaltest.ResetMidBody, Times: 1})
+	// Every reply is cut in half: the resumed ones too, until the attempts run out.
+	_, err := srv.InjectFault(baremetaltest.Fault{Route: baremetaltest.RouteDownloadLogs, Reset: baremetaltest.ResetMidBody})
 	require.NoError(t, err)
 	c := newClient(t, srv)
 	var out bytes.Buffer
 	export, n, err := c.ExportAndDownload(context.Background(), "b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800001", &out)
 	require.Error(t, err, "a cut archive is never a success")
 	assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
-	assert.Contains(t, err.Error(), "baremetal: DownloadLogs: the body ended after 20000 of 40000 bytes")
-	assert.Equal(t, int64(20_000), n)
+	assert.Contains(t, err.Error(), "baremetal: DownloadLogs: the body ended after 37500 of 40000 bytes")
+	assert.Contains(t, err.Error(), "after 4 attempts")
+	assert.Equal(t, int64(37_500), n, "20,000 bytes, then half of each rest: 10,000, 5,000, 2,500")
 	require.NotNil(t, export)
 	assert.True(t, export.Status.Done())
+	assert.Equal(t, 4, srv.Requests(baremetaltest.RouteDownloadLogs))
+}
+
+func TestEndToEndTruncatedDownloadResumes(t *testing.T) {
+	t.Parallel()
+	srv := baremetaltest.NewServer(baremetaltest.WithExportDuration(0), baremetaltest.WithArchiveSize(40_000))
+	defer srv.Close()
+	_, err := srv.InjectFault(baremetaltest.Fault{Route: baremetaltest.RouteDownloadLogs, Reset: baremetaltest.ResetMidBody, Times: 1})
+	require.NoError(t, err)
+	c := newClient(t, srv)
+	var out bytes.Buffer
+	_, n, err := c.ExportAndDownload(context.Background(), "b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800002", &out)
+	require.NoError(t, err)
+	assert.Equal(t, int64(40_000), n)
+	assert.Equal(t, 40_000, out.Len())
+	assert.Equal(t, 2, srv.Requests(baremetaltest.RouteDownloadLogs))
+	// The fault generates the whole reply before it cuts it: 40,000 bytes, then the
+	// 20,000 the resumed request asked for.
+	assert.Equal(t, int64(60_000), srv.BytesServed(), "the resumed request asked for the rest only")
 }
 
 func TestEndToEndDeadline(t *testing.T) {

@@ -22,18 +22,30 @@
 //     Content-Length. A task that is not completed yet answers 409 CodeExportNotReady
 //     (a conflict with the task's state, which the client retries like every 409);
 //     an unknown task answers 404 CodeExportNotFound.
+//   - Downloads serve byte ranges, as a resuming client asks for them: every archive
+//     reply carries Accept-Ranges: bytes, an ETag stable for the archive and a
+//     Last-Modified (the export's creation time). A request with Range: bytes=N- or
+//     bytes=N-M answers 206 with that part and its Content-Range, unless its If-Range
+//     names another ETag or date, in which case it answers 200 with the whole
+//     archive; a range starting past the end answers 416. WithoutRanges makes the
+//     server ignore ranges, as some servers do. BytesServed counts the archive bytes
+//     sent.
 //
 // InjectFault adds faults (throttling, errors, delays, resets, truncated or
-// oversized bodies) for reliability tests.
+// oversized bodies, bodies broken off at chosen bytes with BreakAt) for reliability
+// tests.
 package baremetaltest
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
@@ -64,6 +76,9 @@ const (
 	CodeExportNotFound = "CLOUDDC.0404"
 	// CodeExportNotReady (409) answers a download request for a task still running.
 	CodeExportNotReady = "CLOUDDC.0409"
+	// CodeRangeNotSatisfiable (416) answers a download whose range starts past the end
+	// of the archive.
+	CodeRangeNotSatisfiable = "CLOUDDC.0416"
 )
 
 // Default option values.
@@ -109,6 +124,7 @@ type options struct {
 	fake           fake.Options
 	exportDuration time.Duration
 	archiveSize    int64
+	noRanges       bool
 }
 
 // WithClock sets the server's clock: it judges request dates and drives the export
@@ -136,6 +152,13 @@ func WithArchiveSize(n int64) Option {
 	return func(o *options) { o.archiveSize = max(n, MinArchiveSize) }
 }
 
+// WithoutRanges makes the server ignore the Range and If-Range headers of downloads,
+// as servers without range support do: every download answers 200 with the whole
+// archive, and no reply carries Accept-Ranges.
+func WithoutRanges() Option {
+	return func(o *options) { o.noRanges = true }
+}
+
 // WithLogf sends one line per rejected request, per injected fault that acts and per
 // HTTP server error to logf, e.g. t.Logf.
 func WithLogf(logf func(format string, args ...any)) Option {
@@ -155,7 +178,9 @@ type Server struct {
 	f              *fake.Server
 	exportDuration time.Duration
 	archiveSize    int64
+	ranges         bool   // downloads honour Range
 	pattern        []byte // the log file's text, shared read-only by every download
+	served         atomic.Int64
 
 	mu      sync.Mutex
 	serials map[string]string // server ID -> serial number
@@ -187,6 +212,7 @@ func NewServer(opts ...Option) *Server {
 		f:              f,
 		exportDuration: o.exportDuration,
 		archiveSize:    o.archiveSize,
+		ranges:         !o.noRanges,
 		pattern:        newPattern(),
 		serials:        make(map[string]string),
 		exports:        make(map[string]*export),
@@ -221,6 +247,12 @@ func (s *Server) AddServer(id string) (serial string) {
 
 // ArchiveSize returns the size of every archive the server sends, in bytes.
 func (s *Server) ArchiveSize() int64 { return s.archiveSize }
+
+// BytesServed returns how many archive bytes the server has sent, over every download,
+// the parts of broken-off replies included. Bytes count as the download handler
+// writes them: a fault that takes the whole reply to cut it (ResetMidBody, Truncate)
+// counts the whole; a BreakAt fault counts what it sends.
+func (s *Server) BytesServed() int64 { return s.served.Load() }
 
 // InjectFault adds a fault; see Fault. It returns an error, and injects nothing, when
 // the fault is invalid (an unknown Route, no action, several actions...).
@@ -322,11 +354,105 @@ func (s *Server) downloadLogs(w http.ResponseWriter, r *http.Request, _ []byte) 
 	h.Set("Content-Type", "application/octet-stream;charset=UTF-8")
 	h.Set("Content-Disposition", disposition)
 	h.Set("Content-Transfer-Encoding", "binary")
-	h.Set("Content-Length", strconv.FormatInt(s.archiveSize, 10))
-	w.WriteHeader(http.StatusOK)
+	size := s.archiveSize
+	first, last, status := int64(0), size-1, http.StatusOK
+	if s.ranges {
+		etag := fmt.Sprintf(`"%s-%x-%x"`, e.id, e.created.UnixNano(), size)
+		modified := e.created.UTC().Format(http.TimeFormat)
+		h.Set("Accept-Ranges", "bytes")
+		h.Set("ETag", etag)
+		h.Set("Last-Modified", modified)
+		if from, to, ok := parseRange(r.Header.Get("Range"), size); ok && ifRange(r.Header.Get("If-Range"), etag, modified) {
+			if from >= size {
+				h.Set("Content-Range", "bytes */"+strconv.FormatInt(size, 10))
+				fake.WriteError(w, http.StatusRequestedRangeNotSatisfiable, CodeRangeNotSatisfiable,
+					fmt.Sprintf("the range starts at byte %d, past the end of the %d-byte archive", from, size))
+				return
+			}
+			first, last, status = from, to, http.StatusPartialContent
+			h.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", first, last, size))
+		}
+	}
+	h.Set("Content-Length", strconv.FormatInt(last-first+1, 10))
+	w.WriteHeader(status)
 	if r.Method == http.MethodHead {
 		return
 	}
 	// A write error means the client went away; there is no one left to tell.
-	_ = writeArchive(w, s.archiveSize, e.created, s.pattern)
+	_ = writeArchive(&rangeWriter{w: w, skip: first, left: last - first + 1, served: &s.served},
+		size, e.created, s.pattern)
+}
+
+// parseRange reads a Range header of one range, bytes=N- or bytes=N-M, for a resource
+// of size bytes. It reports false for no header and for a form it does not serve
+// (several ranges, a suffix range, garbage), which the server then ignores, as RFC
+// 9110 allows. The last byte is capped at the end of the resource.
+func parseRange(header string, size int64) (first, last int64, ok bool) {
+	spec, found := strings.CutPrefix(header, "bytes=")
+	if !found || strings.Contains(spec, ",") {
+		return 0, 0, false
+	}
+	from, to, found := strings.Cut(strings.TrimSpace(spec), "-")
+	if !found {
+		return 0, 0, false
+	}
+	first, err := strconv.ParseInt(from, 10, 64)
+	if err != nil || first < 0 {
+		return 0, 0, false
+	}
+	last = size - 1
+	if to != "" {
+		n, err := strconv.ParseInt(to, 10, 64)
+		if err != nil || n < first {
+			return 0, 0, false
+		}
+		last = min(n, size-1)
+	}
+	return first, last, true
+}
+
+// ifRange reports whether an If-Range header allows the range: absent, or equal to
+// the archive's strong ETag or to its Last-Modified date.
+func ifRange(header, etag, modified string) bool {
+	return header == "" || header == etag || header == modified
+}
+
+// errRangeSent stops the archive's generation once its range is sent.
+var errRangeSent = errors.New("baremetaltest: the range is sent")
+
+// rangeWriter passes on the bytes of a range of the archive written through it:
+// it drops the first skip bytes, then passes left bytes, and counts them in served.
+type rangeWriter struct {
+	w      io.Writer
+	skip   int64
+	left   int64
+	served *atomic.Int64
+}
+
+func (rw *rangeWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	if rw.skip > 0 {
+		k := min(rw.skip, int64(len(p)))
+		rw.skip -= k
+		p = p[k:]
+	}
+	if len(p) == 0 {
+		return n, nil
+	}
+	if rw.left == 0 {
+		return 0, errRangeSent
+	}
+	if int64(len(p)) > rw.left {
+		p = p[:rw.left]
+	}
+	// Count before writing, so that a client never sees bytes not counted yet; take
+	// back what was not written.
+	rw.served.Add(int64(len(p)))
+	m, err := rw.w.Write(p)
+	rw.left -= int64(m)
+	rw.served.Add(int64(m - len(p)))
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
 }

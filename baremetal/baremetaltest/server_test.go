@@ -32,13 +32,17 @@ type rawReply struct {
 	body   []byte
 }
 
-// rawDo sends a request signed with creds (the server's when zero) and returns the
-// raw reply, so tests see the wire format rather than the client's decoding.
-func rawDo(t *testing.T, srv *baremetaltest.Server, now time.Time, method, path, body string) rawReply {
+// rawDo sends a request signed with the server's credentials, with the header pairs
+// given, and returns the raw reply, so tests see the wire format rather than the
+// client's decoding.
+func rawDo(t *testing.T, srv *baremetaltest.Server, now time.Time, method, path, body string, header ...string) rawReply {
 	t.Helper()
 	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
 	require.NoError(t, err)
 	req.Header.Set("X-Project-Id", srv.ProjectID)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -242,4 +246,112 @@ func TestServerConcurrentExports(t *testing.T) {
 	}
 	assert.Len(t, seen, n)
 	assert.Equal(t, n, srv.RequestsTotal())
+}
+
+func TestServerDownloadRanges(t *testing.T) {
+	t.Parallel()
+	clock := fakeclock.New(time.Date(2025, 3, 20, 2, 48, 6, 0, time.UTC))
+	const size = 100_000
+	srv := baremetaltest.NewServer(baremetaltest.WithClock(clock), baremetaltest.WithExportDuration(0),
+		baremetaltest.WithArchiveSize(size))
+	defer srv.Close()
+	path := exportsPath(srv, "srv-1")
+	require.Equal(t, http.StatusAccepted, rawDo(t, srv, clock.Now(), http.MethodPost, path, "").status)
+	content := path + "/1/content"
+
+	whole := rawDo(t, srv, clock.Now(), http.MethodGet, content, "")
+	require.Equal(t, http.StatusOK, whole.status)
+	require.Len(t, whole.body, size)
+	etag := whole.header.Get("ETag")
+	assert.Regexp(t, `^"[^"]+"$`, etag, "a strong ETag")
+	assert.Equal(t, "bytes", whole.header.Get("Accept-Ranges"))
+	assert.Equal(t, "Thu, 20 Mar 2025 02:48:06 GMT", whole.header.Get("Last-Modified"))
+	assert.Equal(t, int64(size), srv.BytesServed())
+
+	tests := []struct {
+		name, rng, ifRange string
+		status             int
+		from, to           int // the part of the archive expected
+		contentRange       string
+	}{
+		{name: "open range", rng: "bytes=40000-", status: 206, from: 40000, to: size, contentRange: "bytes 40000-99999/100000"},
+		{name: "closed range", rng: "bytes=10-19", status: 206, from: 10, to: 20, contentRange: "bytes 10-19/100000"},
+		{name: "range past the end capped", rng: "bytes=99990-200000", status: 206, from: 99990, to: size, contentRange: "bytes 99990-99999/100000"},
+		{name: "If-Range with the ETag", rng: "bytes=99000-", ifRange: etag, status: 206, from: 99000, to: size, contentRange: "bytes 99000-99999/100000"},
+		{name: "If-Range with the date", rng: "bytes=99000-", ifRange: "Thu, 20 Mar 2025 02:48:06 GMT", status: 206, from: 99000, to: size, contentRange: "bytes 99000-99999/100000"},
+		{name: "If-Range with another ETag", rng: "bytes=99000-", ifRange: `"other"`, status: 200, from: 0, to: size},
+		{name: "several ranges ignored", rng: "bytes=0-1,5-6", status: 200, from: 0, to: size},
+		{name: "suffix range ignored", rng: "bytes=-500", status: 200, from: 0, to: size},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := srv.BytesServed()
+			h := []string{"Range", tt.rng}
+			if tt.ifRange != "" {
+				h = append(h, "If-Range", tt.ifRange)
+			}
+			r := rawDo(t, srv, clock.Now(), http.MethodGet, content, "", h...)
+			require.Equal(t, tt.status, r.status)
+			assert.Equal(t, whole.body[tt.from:tt.to], r.body)
+			assert.Equal(t, tt.contentRange, r.header.Get("Content-Range"))
+			assert.Equal(t, etag, r.header.Get("ETag"), "the same ETag on every reply")
+			assert.Equal(t, int64(tt.to-tt.from), srv.BytesServed()-before, "bytes served counted")
+		})
+	}
+
+	r := rawDo(t, srv, clock.Now(), http.MethodGet, content, "", "Range", "bytes=100000-")
+	assert.Equal(t, http.StatusRequestedRangeNotSatisfiable, r.status)
+	assert.Equal(t, "bytes */100000", r.header.Get("Content-Range"))
+	assert.Contains(t, string(r.body), baremetaltest.CodeRangeNotSatisfiable)
+}
+
+func TestServerWithoutRanges(t *testing.T) {
+	t.Parallel()
+	const size = 50_000
+	srv := baremetaltest.NewServer(baremetaltest.WithExportDuration(0), baremetaltest.WithArchiveSize(size),
+		baremetaltest.WithoutRanges())
+	defer srv.Close()
+	path := exportsPath(srv, "srv-1")
+	require.Equal(t, http.StatusAccepted, rawDo(t, srv, time.Now(), http.MethodPost, path, "").status)
+	r := rawDo(t, srv, time.Now(), http.MethodGet, path+"/1/content", "", "Range", "bytes=100-")
+	assert.Equal(t, http.StatusOK, r.status)
+	assert.Len(t, r.body, size)
+	assert.Empty(t, r.header.Get("Accept-Ranges"))
+	assert.Empty(t, r.header.Get("Content-Range"))
+}
+
+func TestServerBreakAtOnRanges(t *testing.T) {
+	t.Parallel()
+	const size = 300_000
+	srv := baremetaltest.NewServer(baremetaltest.WithExportDuration(0), baremetaltest.WithArchiveSize(size))
+	defer srv.Close()
+	path := exportsPath(srv, "srv-1")
+	require.Equal(t, http.StatusAccepted, rawDo(t, srv, time.Now(), http.MethodPost, path, "").status)
+	_, err := srv.InjectFault(baremetaltest.Fault{Route: baremetaltest.RouteDownloadLogs, BreakAt: []int64{70_000, 200_000}})
+	require.NoError(t, err)
+
+	get := func(from int) (int, []byte, error) {
+		req, err := http.NewRequest(http.MethodGet, srv.URL+path+"/1/content", nil)
+		require.NoError(t, err)
+		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", from))
+		require.NoError(t, signer.Sign(req, nil, srv.Credentials, time.Now()))
+		client := &http.Client{Transport: &http.Transport{}}
+		defer client.CloseIdleConnections()
+		resp, err := client.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return resp.StatusCode, b, err
+	}
+	status, b, err := get(0)
+	assert.Equal(t, http.StatusPartialContent, status)
+	assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
+	assert.Len(t, b, 70_000)
+	_, b, err = get(70_000)
+	assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
+	assert.Len(t, b, 130_000, "cut at byte 200,000 of the archive")
+	_, b, err = get(200_000)
+	require.NoError(t, err)
+	assert.Len(t, b, 100_000)
+	assert.Equal(t, int64(size), srv.BytesServed(), "each byte served once")
 }

@@ -30,7 +30,8 @@ type Client struct {
 	maxBytes  int64
 	clock     Clock
 	policy    RetryPolicy
-	rc        *retryablehttp.Client
+	rc        *retryablehttp.Client // JSON calls: Do
+	stream    *retryablehttp.Client // streamed replies: Stream
 	observer  Observer
 }
 
@@ -70,13 +71,17 @@ func NewClient(service string, cfg Config) (*Client, error) {
 // buildClient assembles the pipeline, outermost first: retries, endpoint failover
 // (with several endpoints), authentication, base transport.
 func buildClient(service string, cfg *Config, endpoints []*url.URL, base http.RoundTripper, project projectSource) *Client {
-	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	if cfg.HTTPClient != nil {
-		hc.Timeout = cfg.HTTPClient.Timeout
-	}
+	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	hc := &http.Client{CheckRedirect: noRedirect}
 	hc.Transport = authTransport(cfg, base)
 	if len(endpoints) > 1 {
 		hc.Transport = &failover{next: hc.Transport, endpoints: endpoints, logger: cfg.Logger}
+	}
+	// A JSON call's timeout covers its whole reply; a stream's, only its headers.
+	sc := &http.Client{CheckRedirect: noRedirect, Transport: hc.Transport}
+	if cfg.HTTPClient != nil && cfg.HTTPClient.Timeout > 0 {
+		hc.Timeout = cfg.HTTPClient.Timeout
+		sc.Transport = &headerTimeout{next: hc.Transport, d: cfg.HTTPClient.Timeout}
 	}
 	ua := "hcloudlogs-go/" + Version
 	if cfg.UserAgent != "" {
@@ -96,6 +101,7 @@ func buildClient(service string, cfg *Config, endpoints []*url.URL, base http.Ro
 		clock:     r.clock,
 		policy:    r.policy,
 		rc:        newRetryClient(r, hc),
+		stream:    newRetryClient(r, sc),
 		observer:  cfg.Observer,
 	}
 }
@@ -180,7 +186,8 @@ func (c *Client) Do(ctx context.Context, call *Call, out any) (Meta, error) {
 }
 
 // Stream sends call and returns a 2xx reply with its body unread: the caller reads and
-// closes it. Errors are as for Do.
+// closes it. Errors are as for Do. Config.HTTPClient.Timeout bounds each attempt's wait
+// for the reply's headers, not the reading of its body.
 func (c *Client) Stream(ctx context.Context, call *Call) (*http.Response, error) {
 	st := new(attemptState)
 	resp, _, _, err := c.send(ctx, st, call, false)
@@ -279,7 +286,11 @@ func (c *Client) send(ctx context.Context, st *attemptState, call *Call, read bo
 			return err
 		})
 	}
-	resp, err := c.rc.Do(req)
+	rc := c.rc
+	if !read {
+		rc = c.stream
+	}
+	resp, err := rc.Do(req)
 	if err != nil {
 		st.body.release()
 		var le *localError

@@ -603,3 +603,20 @@ func TestErrorMessageTruncated(t *testing.T) {
 	assert.True(t, utf8.ValidString(ae.Message))
 	assert.Len(t, ae.Body, errorBodyLimit)
 }
+
+func TestBackoff(t *testing.T) {
+	t.Parallel()
+	c, err := NewClient(ServiceCSS, Config{ServiceEndpoints: map[string][]string{"css": {"https://css.example.com"}}, ProjectID: "p",
+		Credentials: signer.Credentials{AccessKey: "AK", SecretKey: "SK"},
+		Retry:       RetryPolicy{MaxAttempts: 3, MinWait: time.Second, MaxWait: 3 * time.Second}})
+	require.NoError(t, err)
+	for n, ceiling := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second} {
+		d, ok := c.Backoff(hcloud.CallOptions{}, n)
+		assert.True(t, ok, "retry %d", n)
+		assert.LessOrEqual(t, d, ceiling, "retry %d", n)
+	}
+	for _, n := range []int{0, 3, 4} {
+		_, ok := c.Backoff(hcloud.CallOptions{}, n)
+		assert.False(t, ok, "retry %d of 3 attempts", n)
+	}
+}

@@ -51,9 +51,9 @@ const MinOversize = int64(len(`{"pad":""}`))
 // authentication and the project check (a request refused there is never faulted).
 //
 // A fault has exactly one action: Status, Reset, Truncate, Malformed, ContentType,
-// Oversize, OverDeclared or Redirect. Delay may come alone, then the request proceeds
+// Oversize, OverDeclared, Redirect or BreakAt. Delay may come alone, then the request proceeds
 // normally after it, or with any action. Faults whose action runs the handler
-// (ResetMidBody, Truncate, ContentType, OverDeclared) let the request take effect on
+// (ResetMidBody, Truncate, ContentType, OverDeclared, BreakAt) let the request take effect on
 // the fake's state; the others answer without running it. Faults that cut or rewrite
 // the handler's body (ResetMidBody, Truncate, OverDeclared) hold that whole body in
 // memory; without them a handler streams.
@@ -110,6 +110,17 @@ type Fault struct {
 	OverDeclared bool
 	// Redirect answers 302 Found with this Location.
 	Redirect string
+	// BreakAt runs the handler and cuts its body off at a chosen byte: it sends the
+	// headers and the body up to the first of these offsets that lies past the start
+	// of the body, then closes the connection, so that the client hits an unexpected
+	// EOF there. Offsets count from the start of the whole resource: a 206 reply whose
+	// Content-Range starts at byte N is cut at offset-N of its body. The offsets are
+	// used in order, each once: a reply cuts at the next offset past its start (the
+	// offsets it starts beyond are dropped), and is sent whole when none is left. The
+	// fault is spent, like one whose Times is reached, once every offset is used.
+	// Offsets must be positive and ascending. The body streams through: it is never
+	// held in memory.
+	BreakAt []int64
 }
 
 // actions names the actions set in f, for validation and logs.
@@ -139,6 +150,9 @@ func (f *Fault) actions() []string {
 	if f.Redirect != "" {
 		a = append(a, "Redirect "+strconv.Quote(f.Redirect))
 	}
+	if len(f.BreakAt) > 0 {
+		a = append(a, fmt.Sprintf("BreakAt %v", f.BreakAt))
+	}
 	return a
 }
 
@@ -157,9 +171,10 @@ func (f *Fault) describe() string {
 
 // Injected is a fault injected into a Server.
 type Injected struct {
-	s    *Server
-	f    Fault
-	hits int // guarded by s.mu
+	s      *Server
+	f      Fault
+	hits   int // guarded by s.mu
+	breaks int // BreakAt offsets used up; guarded by s.mu
 }
 
 // Hits returns how many requests the fault has acted on.
@@ -184,7 +199,8 @@ func (i *Injected) Remove() {
 // InjectFault returns an error, and injects nothing, when f is invalid: an unknown
 // Route, a negative Times or Delay, a Probability outside 0..1, no action and no
 // Delay, several actions, a Status outside 200..599, Code, Message or RetryAfter
-// without Status, an unknown Reset or an Oversize below MinOversize. Reporting it to
+// without Status, an unknown Reset, an Oversize below MinOversize or BreakAt offsets
+// that are not positive and ascending. Reporting it to
 // the caller, rather than answering requests with an error, keeps a typo from passing
 // a test that expects failures.
 func (s *Server) InjectFault(f Fault) (*Injected, error) {
@@ -233,6 +249,12 @@ func (s *Server) validate(f *Fault) error {
 	if f.Oversize != 0 && f.Oversize < MinOversize {
 		add("Oversize %d is below %d", f.Oversize, MinOversize)
 	}
+	for i, off := range f.BreakAt {
+		if off <= 0 || i > 0 && off <= f.BreakAt[i-1] {
+			add("BreakAt %v is not a list of positive, ascending offsets", f.BreakAt)
+			break
+		}
+	}
 	switch a := f.actions(); {
 	case len(a) == 0 && f.Delay == 0:
 		add("no action and no Delay")
@@ -267,8 +289,9 @@ func (s *Server) matchFault(route string) *Injected {
 	return nil
 }
 
-// apply performs fault f on a request for rt.
-func (s *Server) apply(f Fault, rt *route, w http.ResponseWriter, r *http.Request, body []byte) {
+// apply performs fault inj on a request for rt.
+func (s *Server) apply(inj *Injected, rt *route, w http.ResponseWriter, r *http.Request, body []byte) {
+	f := inj.f
 	if f.Delay > 0 && !s.sleep(r.Context(), f.Delay) {
 		return
 	}
@@ -315,6 +338,8 @@ func (s *Server) apply(f Fault, rt *route, w http.ResponseWriter, r *http.Reques
 	case f.Redirect != "":
 		w.Header().Set("Location", f.Redirect)
 		writeBody(w, http.StatusFound, "", nil)
+	case len(f.BreakAt) > 0:
+		rt.handler(&breakWriter{s: s, inj: inj, w: w}, r, body)
 	default:
 		rt.handler(w, r, body)
 	}
@@ -455,4 +480,104 @@ func (s *Server) release(conn net.Conn, reset bool) {
 		_ = tc.SetLinger(0)
 	}
 	_ = conn.Close()
+}
+
+// errBrokenOff is what a handler's writes return once a BreakAt fault cut its body.
+var errBrokenOff = errors.New("fake: the body was broken off by a BreakAt fault")
+
+// breakWriter passes a handler's reply through until the BreakAt offset chosen when
+// the headers are written, then closes the connection.
+type breakWriter struct {
+	s      *Server
+	inj    *Injected
+	w      http.ResponseWriter
+	header bool
+	left   int64 // body bytes until the cut; -1: no cut
+	broken bool
+}
+
+// Header returns the real response's header.
+func (b *breakWriter) Header() http.Header { return b.w.Header() }
+
+// WriteHeader picks the offset that cuts this reply and sends the headers.
+func (b *breakWriter) WriteHeader(code int) {
+	if b.header {
+		return
+	}
+	b.header = true
+	b.left = b.s.nextBreak(b.inj, bodyStart(code, b.w.Header()))
+	b.w.WriteHeader(code)
+}
+
+// Write sends p, or the part of it before the cut, then breaks the connection.
+func (b *breakWriter) Write(p []byte) (int, error) {
+	if !b.header {
+		b.WriteHeader(http.StatusOK)
+	}
+	switch {
+	case b.broken:
+		return 0, errBrokenOff
+	case b.left < 0 || int64(len(p)) < b.left:
+		n, err := b.w.Write(p)
+		if b.left >= 0 {
+			b.left -= int64(n)
+		}
+		return n, err
+	}
+	n, err := b.w.Write(p[:b.left])
+	if err != nil {
+		return n, err
+	}
+	b.broken = true
+	// Flush the response's own buffer: Hijack would drop it.
+	_ = http.NewResponseController(b.w).Flush()
+	if conn, _ := b.s.hijack(b.w); conn != nil {
+		b.s.release(conn, false)
+	}
+	return n, errBrokenOff
+}
+
+// Flush flushes the response until the cut.
+func (b *breakWriter) Flush() {
+	if !b.broken {
+		_ = http.NewResponseController(b.w).Flush()
+	}
+}
+
+// bodyStart is the offset in the whole resource of the first byte of a reply's body:
+// the start of its Content-Range for a 206, else 0.
+func bodyStart(code int, h http.Header) int64 {
+	if code != http.StatusPartialContent {
+		return 0
+	}
+	cr, ok := strings.CutPrefix(h.Get("Content-Range"), "bytes ")
+	if !ok {
+		return 0
+	}
+	first, _, _ := strings.Cut(cr, "-")
+	n, err := strconv.ParseInt(first, 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// nextBreak uses up the first unused BreakAt offset of inj past start and returns how
+// many body bytes come before it, or -1 when no offset is left past start. The fault
+// is removed once its last offset is used.
+func (s *Server) nextBreak(inj *Injected, start int64) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	offsets := inj.f.BreakAt
+	for inj.breaks < len(offsets) {
+		off := offsets[inj.breaks]
+		inj.breaks++
+		if inj.breaks == len(offsets) {
+			s.faults = slices.DeleteFunc(s.faults, func(x *Injected) bool { return x == inj })
+		}
+		if off > start {
+			return off - start
+		}
+	}
+	return -1
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net"
@@ -376,6 +377,9 @@ func TestInjectFaultInvalid(t *testing.T) {
 		{"retry-after without status", Fault{RetryAfter: "1", Delay: time.Second}, "need a Status"},
 		{"bad reset", Fault{Reset: ResetMode(7)}, "Reset ResetMode(7) is not a ResetMode"},
 		{"oversize too small", Fault{Oversize: 3}, "Oversize 3 is below 10"},
+		{"break at zero", Fault{BreakAt: []int64{0, 5}}, "BreakAt [0 5] is not a list of positive, ascending offsets"},
+		{"break out of order", Fault{BreakAt: []int64{9, 5}}, "BreakAt [9 5] is not a list of positive, ascending offsets"},
+		{"break and truncate", Fault{BreakAt: []int64{5}, Truncate: true}, "several actions"},
 		{"negative oversize", Fault{Oversize: -1}, "Oversize -1 is below 10"},
 	}
 	for _, tt := range tests {
@@ -506,4 +510,53 @@ func TestResetBeforeHeadersOnReusedConnection(t *testing.T) {
 	assert.Error(t, err, "the Transport's one silent resend is reset too")
 	assert.Equal(t, 2, inj.Hits())
 	assert.Equal(t, 3, h.srv.Requests(routePing))
+}
+
+func TestFaultBreakAt(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, Options{})
+	const blobRoute = "GET /blob"
+	blob := bytes.Repeat([]byte("0123456789"), 100)
+	// The handler honours Range: bytes=N- with a 206, as a download does.
+	h.srv.Handle(blobRoute, func(w http.ResponseWriter, r *http.Request, _ []byte) {
+		start := 0
+		if rg, ok := strings.CutPrefix(r.Header.Get("Range"), "bytes="); ok {
+			start, _ = strconv.Atoi(strings.TrimSuffix(rg, "-"))
+			w.Header().Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", start, len(blob)-1, len(blob)))
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(blob)-start))
+		if start > 0 {
+			w.WriteHeader(http.StatusPartialContent)
+		}
+		for p := blob[start:]; len(p) > 0; p = p[min(7, len(p)):] {
+			if _, err := w.Write(p[:min(7, len(p))]); err != nil {
+				return
+			}
+		}
+	})
+	inj := h.inject(t, Fault{Route: blobRoute, BreakAt: []int64{100, 250, 400}})
+	get := func(from int) ([]byte, error) {
+		req := h.signed(t, http.MethodGet, "/blob", nil)
+		if from > 0 {
+			req.Header.Set("Range", fmt.Sprintf("bytes=%d-", from))
+		}
+		resp, err := h.hc.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		return io.ReadAll(resp.Body)
+	}
+
+	got, err := get(0)
+	assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
+	assert.Equal(t, blob[:100], got, "cut at the first offset")
+	got, err = get(100)
+	assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
+	assert.Equal(t, blob[100:250], got, "a 206 from 100 is cut at offset 250 of the whole")
+	got, err = get(300)
+	assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
+	assert.Equal(t, blob[300:400], got, "cut at the next offset past the start")
+	got, err = get(0)
+	require.NoError(t, err, "every offset used: the fault is spent")
+	assert.Equal(t, blob, got)
+	assert.Equal(t, 3, inj.Hits())
 }

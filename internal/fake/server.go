@@ -344,7 +344,7 @@ func (s *Server) serveRoute(rt *route, w http.ResponseWriter, r *http.Request) {
 	}
 	if inj := s.matchFault(rt.pattern); inj != nil {
 		s.printf("fake: %s %s: fault %s", r.Method, r.URL.RequestURI(), inj.f.describe())
-		s.apply(inj.f, rt, w, r, body)
+		s.apply(inj, rt, w, r, body)
 		return
 	}
 	rt.handler(w, r, body)

@@ -146,13 +146,13 @@ var faultCases = []faultCase{
 		name:  "reset mid-body",
 		fault: fake.Fault{Reset: fake.ResetMidBody},
 		expect: func(op operation) (outcome, bool) {
-			if op.kind.idempotent() && !op.kind.download() {
+			if op.kind.idempotent() {
 				// A GET's JSON body is read within the retry loop: a reply that
-				// breaks off is retried like any transport error.
+				// breaks off is retried like any transport error. A download's body
+				// is resumed from where it broke off, within the same attempts.
 				return outcome{attempts: attempts, requests: attempts, hits: attempts, replied: true, is: io.ErrUnexpectedEOF}, true
 			}
-			// A POST may have taken effect, and a download's body is the caller's to
-			// read: neither is retried once the headers came.
+			// A POST may have taken effect: it is not retried once the headers came.
 			return outcome{attempts: 1, requests: 1, hits: 1, replied: true, is: io.ErrUnexpectedEOF}, true
 		},
 	},
