@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/hcloudlogs/hcloudlogs-go/baremetal"
@@ -124,9 +126,9 @@ func benchOurs(b *testing.B, size int64) {
 		var w writeOnly
 		b.StartTimer()
 		cpu.begin()
-		_, n, err := client.ExportAndDownload(ctx, benchServerID, &w,
-			baremetal.WithProgress(func(p baremetal.ExportProgress) {
-				if p.Phase == baremetal.PhaseDownloading {
+		resp, err := client.ExportAndDownload(ctx, &baremetal.ExportAndDownloadRequest{ServerID: benchServerID, Destination: &w},
+			hcloud.WithProgress(func(p hcloud.Progress) {
+				if p.Phase == hcloud.PhaseDownloading {
 					peak = max(peak, heap.read()-base)
 				}
 			}))
@@ -134,8 +136,8 @@ func benchOurs(b *testing.B, size int64) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if n != size || w.n != size {
-			b.Fatalf("downloaded %d bytes, wrote %d, want %d", n, w.n, size)
+		if resp.Written != size || w.n != size {
+			b.Fatalf("downloaded %d bytes, wrote %d, want %d", resp.Written, w.n, size)
 		}
 	}
 	cpu.report(size)

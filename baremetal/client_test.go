@@ -190,3 +190,13 @@ func TestNewRegionEndpoint(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "https://clouddc.ap-southeast-3.myhuaweicloud.com", host)
 }
+
+// exportAndDownload runs c.ExportAndDownload into w and returns the export (nil when
+// it did not start) and the bytes written, for tests that check those after an error.
+func exportAndDownload(c *Client, ctx context.Context, serverID string, w io.Writer, opts ...Option) (*LogExport, int64, error) {
+	resp, err := c.ExportAndDownload(ctx, &ExportAndDownloadRequest{ServerID: serverID, Destination: w}, opts...)
+	if resp == nil {
+		return nil, 0, err
+	}
+	return &resp.Export, resp.Written, err
+}

@@ -10,6 +10,8 @@ import (
 	"log"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+
 	"github.com/hcloudlogs/hcloudlogs-go/baremetal"
 	"github.com/hcloudlogs/hcloudlogs-go/baremetal/baremetaltest"
 )
@@ -28,17 +30,20 @@ func ExampleClient_ExportAndDownload() {
 	defer cancel()
 
 	var archive bytes.Buffer // an *os.File in real use: memory stays constant either way
-	export, n, err := client.ExportAndDownload(ctx, "b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800001", &archive,
-		baremetal.WithMinDelay(100*time.Millisecond),
-		baremetal.WithProgress(func(p baremetal.ExportProgress) {
-			if p.Phase == baremetal.PhaseDownloading && p.Written == p.Total {
+	resp, err := client.ExportAndDownload(ctx, &baremetal.ExportAndDownloadRequest{
+		ServerID:    "b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800001",
+		Destination: &archive,
+	},
+		hcloud.WithMinDelay(100*time.Millisecond),
+		hcloud.WithProgress(func(p hcloud.Progress) {
+			if p.Phase == hcloud.PhaseDownloading && p.Written == p.Total {
 				fmt.Printf("downloaded %s\n", p.Filename)
 			}
 		}))
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("export %s %s, %d bytes\n", export.ID, export.Status, n)
+	fmt.Printf("export %s %s, %d bytes\n", resp.Export.ID, resp.Export.Status, resp.Written)
 
 	zr, err := gzip.NewReader(&archive)
 	if err != nil {

@@ -12,37 +12,6 @@ import (
 	"github.com/hcloudlogs/hcloudlogs-go/internal/wait"
 )
 
-// ExportPhase says which step of ExportAndDownload a progress report is about.
-type ExportPhase string
-
-// Phases of ExportAndDownload.
-const (
-	// PhaseExporting reports the export task's progress, once per poll.
-	PhaseExporting ExportPhase = "exporting"
-	// PhaseDownloading reports the bytes of the archive written so far.
-	PhaseDownloading ExportPhase = "downloading"
-)
-
-// ExportProgress is one progress report of ExportAndDownload.
-type ExportProgress struct {
-	// Phase is PhaseExporting or PhaseDownloading.
-	Phase ExportPhase
-	// ExportID is the export task's ID.
-	ExportID string
-	// Status is the export task's last known status.
-	Status ExportStatus
-	// Percent is the export task's progress, 0..100 (100 while downloading).
-	Percent int
-	// Written is the number of archive bytes written so far (PhaseDownloading).
-	Written int64
-	// Total is the archive size from Content-Length, or -1 when unknown
-	// (PhaseDownloading; 0 while exporting).
-	Total int64
-	// Filename is the archive's file name as DownloadLogsResponse.Filename gives it
-	// (PhaseDownloading; "" while exporting).
-	Filename string
-}
-
 // downloadBufferSize is the copy buffer of ExportAndDownload: memory use is this
 // whatever the archive size.
 const downloadBufferSize = 32 << 10
@@ -51,128 +20,139 @@ const downloadBufferSize = 32 << 10
 // written cross a multiple of it.
 const progressInterval = 1 << 20
 
-// ExportOption tunes ExportAndDownload.
-type ExportOption func(*exportOptions)
-
-type exportOptions struct {
-	wait     wait.Options
-	progress func(ExportProgress)
-	stall    time.Duration
+// ExportAndDownloadRequest names the server whose logs ExportAndDownload exports, and
+// where the archive goes.
+type ExportAndDownloadRequest struct {
+	// ServerID is the physical server ID. Required.
+	ServerID string
+	// Destination receives the archive. Required. When it also has Seek and Truncate
+	// (an *os.File does), a download the service restarts from byte 0 can be rewound.
+	Destination io.Writer
+	// StallTimeout is how long the download may receive no byte before it counts as
+	// broken and is resumed, as in DownloadLogsRequest: 0 means DefaultStallTimeout, a
+	// negative value never.
+	StallTimeout time.Duration
 }
 
-// WithMinDelay sets the first delay between two status polls (default 2 s); each next
-// delay doubles up to the maximum.
-func WithMinDelay(d time.Duration) ExportOption {
-	return func(o *exportOptions) { o.wait.MinDelay = d }
+// ExportAndDownloadResponse is the outcome of ExportAndDownload.
+type ExportAndDownloadResponse struct {
+	// Export is the completed export; on error, the last state seen.
+	Export LogExport
+	// Written is the number of archive bytes written to Destination; on error, what was
+	// already written, which the caller should discard.
+	Written int64
+	// Filename is the archive's file name as the service suggests it, made safe as
+	// DownloadLogsResponse.Filename is; "" when the download did not start.
+	Filename string
+	// ResponseMetadata describes the reply of the archive download.
+	ResponseMetadata
 }
 
-// WithMaxDelay caps the delay between two status polls (default 30 s).
-func WithMaxDelay(d time.Duration) ExportOption {
-	return func(o *exportOptions) { o.wait.MaxDelay = d }
-}
-
-// WithProgress sets a function called with the export's progress after the export
-// starts and after every status poll (PhaseExporting), then while the archive is
-// written (PhaseDownloading): once at the start, each time another MiB is written and once at the end.
-// It runs on the calling goroutine and should return quickly.
-func WithProgress(fn func(ExportProgress)) ExportOption {
-	return func(o *exportOptions) { o.progress = fn }
-}
-
-// WithStallTimeout sets how long the archive download may receive no byte before it
-// counts as broken and is resumed (default DefaultStallTimeout; negative: never). Time
-// the writer takes does not count. See DownloadLogsRequest.StallTimeout.
-func WithStallTimeout(d time.Duration) ExportOption {
-	return func(o *exportOptions) { o.stall = d }
-}
-
-// ExportAndDownload exports the logs of physical server serverID, polls the export
-// until it completes, and streams its archive into w. It returns the completed export
-// and the number of bytes written to w.
+// ExportAndDownload exports the logs of physical server req.ServerID, polls the export
+// until it completes, and streams its archive into req.Destination.
 //
-// Polls back off exponentially between the delays set by WithMinDelay and
-// WithMaxDelay, for as long as ctx allows: give ctx a deadline, since a failed export
-// is not reported as such by the service (only completed ends the wait). The archive
-// is copied through a fixed 32 KiB buffer, so memory stays constant whatever its size.
-// An archive that ends before its Content-Length and cannot be resumed is an error
-// wrapping io.ErrUnexpectedEOF, never a short archive reported as success.
+// Polls back off exponentially between the delays set by hcloud.WithMinDelay (default
+// 2 s) and hcloud.WithMaxDelay (default 30 s), for as long as ctx allows: give ctx a
+// deadline, since a failed export is not reported as such by the service (only
+// completed ends the wait). A 404 for the new export within GracePeriod means it is not
+// visible yet. hcloud.WithProgress receives a report (Phase hcloud.PhaseWaiting, JobID
+// the export ID, Status and Percent the export's) after the export starts and after
+// every poll, then (Phase hcloud.PhaseDownloading) while the archive is written: once
+// at the start, each time another MiB is written and once at the end; it runs on the
+// calling goroutine and should return quickly. The other options apply to each
+// request.
 //
-// A download that breaks off is resumed where it stopped, as DownloadLogs describes:
-// w gets every byte once, in order, and progress reports go on counting. When the
-// service ignores the range and sends the whole archive again, the download restarts
-// from byte 0 if w can be rewound (it has Seek and Truncate, as an *os.File has):
-// w is truncated back to where it stood when the download began, and a progress report
-// says Written 0. Any other w fails with an error saying how many bytes it got.
+// The archive is copied through a fixed 32 KiB buffer, so memory stays constant
+// whatever its size. An archive that ends before its Content-Length and cannot be
+// resumed is an error wrapping io.ErrUnexpectedEOF, never a short archive reported as
+// success. A download that breaks off is resumed where it stopped, as DownloadLogs
+// describes: Destination gets every byte once, in order, and progress reports go on
+// counting. When the service ignores the range and sends the whole archive again, the
+// download restarts from byte 0 if Destination can be rewound (it has Seek and
+// Truncate): it is truncated back to where it stood when the download began, and a
+// progress report says Written 0. Any other Destination fails with an error saying how
+// many bytes it got.
 //
-// On error, the export is the last state seen (nil when the export did not start) and
-// the count is what was already written to w, which the caller should discard.
-func (c *Client) ExportAndDownload(ctx context.Context, serverID string, w io.Writer, opts ...ExportOption) (*LogExport, int64, error) {
+// On error, the response is nil when the export did not start; otherwise it holds the
+// last export state seen and the bytes already written.
+//
+// API: POST /v1/{project_id}/physicalservers/{id}/logs/exports, then
+// GET /v1/{project_id}/physicalservers/{id}/logs/exports/{export_id} and
+// GET /v1/{project_id}/physicalservers/{id}/logs/exports/{export_id}/content
+func (c *Client) ExportAndDownload(ctx context.Context, req *ExportAndDownloadRequest, opts ...Option) (*ExportAndDownloadResponse, error) {
 	const name = "ExportAndDownload"
 	op := c.c.Op(name)
-	var o exportOptions
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&o)
-		}
+	if req == nil {
+		return nil, op.Invalid("request", "is nil")
 	}
-	if w == nil {
-		return nil, 0, op.Invalid("w", "is nil")
+	if err := op.ID("ServerID", req.ServerID); err != nil {
+		return nil, err
 	}
-	if err := o.wait.Validate(); err != nil {
-		return nil, 0, op.Invalid("option", "%v", err)
+	if req.Destination == nil {
+		return nil, op.Invalid("Destination", "is required")
 	}
-	o.wait.Clock = c.c.Clock()
+	set := hcloud.Apply(opts)
+	wo := wait.Options{MinDelay: set.MinDelay, MaxDelay: set.MaxDelay, Clock: c.c.Clock()}
+	if err := wo.Validate(); err != nil {
+		return nil, op.Invalid("option", "%v", err)
+	}
 	ctx, end := c.c.StartOperation(ctx, name, hcloud.KindWaiter, nil)
-	export, n, err := c.exportAndDownload(ctx, op, serverID, w, o)
+	resp, err := c.exportAndDownload(ctx, op, req, wo, set.Progress, opts)
 	end(err)
-	return export, n, err
+	return resp, err
 }
 
 // exportAndDownload runs ExportAndDownload once its arguments are checked.
-func (c *Client) exportAndDownload(ctx context.Context, op core.Op, serverID string, w io.Writer, o exportOptions) (*LogExport, int64, error) {
-	report := func(p ExportProgress) {
-		if o.progress != nil {
-			o.progress(p)
+func (c *Client) exportAndDownload(ctx context.Context, op core.Op, req *ExportAndDownloadRequest, wo wait.Options,
+	progress func(hcloud.Progress), opts []Option) (*ExportAndDownloadResponse, error) {
+	report := func(p hcloud.Progress) {
+		if progress != nil {
+			progress(p)
 		}
 	}
-
-	started, err := c.ExportLogs(ctx, &ExportLogsRequest{ServerID: serverID})
-	if err != nil {
-		return nil, 0, err
+	waiting := func(e LogExport) hcloud.Progress {
+		return hcloud.Progress{Phase: hcloud.PhaseWaiting, JobID: e.ID, Status: string(e.Status), Percent: e.Percent}
 	}
-	export := started.LogExport
-	report(ExportProgress{Phase: PhaseExporting, ExportID: export.ID, Status: export.Status, Percent: export.Percent})
+
+	started, err := c.ExportLogs(ctx, &ExportLogsRequest{ServerID: req.ServerID}, opts...)
+	if err != nil {
+		return nil, err
+	}
+	resp := &ExportAndDownloadResponse{Export: started.LogExport}
+	export := &resp.Export
+	report(waiting(*export))
 	if !export.Status.Done() {
 		polled := false
 		var exported time.Time
-		err = wait.Poll(ctx, o.wait, func(ctx context.Context) (bool, error) {
+		err = wait.Poll(ctx, wo, func(ctx context.Context) (bool, error) {
 			if !polled {
 				// The export reply was the first check: wait before asking again.
 				polled = true
-				exported = o.wait.Clock.Now()
+				exported = wo.Clock.Now()
 				return false, nil
 			}
-			got, err := c.GetLogExport(ctx, &GetLogExportRequest{ServerID: serverID, ExportID: export.ID})
+			got, err := c.GetLogExport(ctx, &GetLogExportRequest{ServerID: req.ServerID, ExportID: export.ID}, opts...)
 			if err != nil {
 				// A fresh export may answer 404 for a while.
-				return false, exportMiss(op, o.wait.Clock, exported, serverID, export.ID, err)
+				return false, exportMiss(op, wo.Clock, exported, req.ServerID, export.ID, err)
 			}
-			export = got.LogExport
-			report(ExportProgress{Phase: PhaseExporting, ExportID: export.ID, Status: export.Status, Percent: export.Percent})
+			*export = got.LogExport
+			report(waiting(*export))
 			return export.Status.Done(), nil
 		})
 		if err != nil {
-			return &export, 0, waitError(op, &export, err)
+			return resp, waitError(op, export, err)
 		}
 	}
 
-	dl, err := c.DownloadLogs(ctx, &DownloadLogsRequest{ServerID: serverID, ExportID: export.ID, StallTimeout: o.stall})
+	dl, err := c.DownloadLogs(ctx, &DownloadLogsRequest{ServerID: req.ServerID, ExportID: export.ID, StallTimeout: req.StallTimeout}, opts...)
 	if err != nil {
-		return &export, 0, err
+		return resp, err
 	}
 	defer dl.Body.Close()
-	pw := &progressWriter{w: w, op: op, report: report, p: ExportProgress{
-		Phase: PhaseDownloading, ExportID: export.ID, Status: export.Status, Percent: 100,
+	resp.Filename, resp.ResponseMetadata = dl.Filename, dl.ResponseMetadata
+	pw := &progressWriter{w: req.Destination, op: op, report: report, p: hcloud.Progress{
+		Phase: hcloud.PhaseDownloading, JobID: export.ID, Status: string(export.Status), Percent: 100,
 		Total: dl.ContentLength, Filename: dl.Filename,
 	}}
 	if body, ok := dl.Body.(*archiveBody); ok {
@@ -180,13 +160,15 @@ func (c *Client) exportAndDownload(ctx context.Context, op core.Op, serverID str
 	}
 	pw.flush()
 	buf := make([]byte, downloadBufferSize)
-	if _, err := io.CopyBuffer(pw, dl.Body, buf); err != nil {
-		return &export, pw.p.Written, err
+	_, err = io.CopyBuffer(pw, dl.Body, buf)
+	resp.Written = pw.p.Written
+	if err != nil {
+		return resp, err
 	}
 	if pw.p.Written != pw.reported {
 		pw.flush()
 	}
-	return &export, pw.p.Written, nil
+	return resp, nil
 }
 
 // rewindable is a destination that a restarted download can empty.
@@ -236,8 +218,8 @@ func waitError(op core.Op, export *LogExport, err error) error {
 type progressWriter struct {
 	w        io.Writer
 	op       core.Op
-	report   func(ExportProgress)
-	p        ExportProgress
+	report   func(hcloud.Progress)
+	p        hcloud.Progress
 	reported int64 // Written at the last report
 }
 

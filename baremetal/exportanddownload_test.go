@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -58,11 +60,11 @@ func TestExportAndDownload(t *testing.T) {
 	w := &workflow{t: t, export: pollRunning, polls: []string{pollRunning, pollProcessing, pollProcessing, pollCompleted}, archive: archive}
 	c, m := newMockClient(t, w.respond)
 
-	var progress []ExportProgress
+	var progress []hcloud.Progress
 	var out bytes.Buffer
-	export, n, err := c.ExportAndDownload(context.Background(), testServerID, &out,
-		WithMinDelay(time.Second), WithMaxDelay(3*time.Second),
-		WithProgress(func(p ExportProgress) { progress = append(progress, p) }))
+	export, n, err := exportAndDownload(c, context.Background(), testServerID, &out,
+		hcloud.WithMinDelay(time.Second), hcloud.WithMaxDelay(3*time.Second),
+		hcloud.WithProgress(func(p hcloud.Progress) { progress = append(progress, p) }))
 	require.NoError(t, err)
 
 	assert.Equal(t, &LogExport{ID: "1", Status: ExportStatusCompleted, Percent: 100,
@@ -83,16 +85,16 @@ func TestExportAndDownload(t *testing.T) {
 		"exponential between MinDelay and MaxDelay")
 
 	total := int64(len(archive))
-	want := []ExportProgress{
-		{Phase: PhaseExporting, ExportID: "1", Status: "Running", Percent: 30},
-		{Phase: PhaseExporting, ExportID: "1", Status: "Running", Percent: 30},
-		{Phase: PhaseExporting, ExportID: "1", Status: "processing", Percent: 60},
-		{Phase: PhaseExporting, ExportID: "1", Status: "processing", Percent: 60},
-		{Phase: PhaseExporting, ExportID: "1", Status: "completed", Percent: 100},
-		{Phase: PhaseDownloading, ExportID: "1", Status: "completed", Percent: 100, Written: 0, Total: total, Filename: "SN1-dump.tar.gz"},
-		{Phase: PhaseDownloading, ExportID: "1", Status: "completed", Percent: 100, Written: 1 << 20, Total: total, Filename: "SN1-dump.tar.gz"},
-		{Phase: PhaseDownloading, ExportID: "1", Status: "completed", Percent: 100, Written: 2 << 20, Total: total, Filename: "SN1-dump.tar.gz"},
-		{Phase: PhaseDownloading, ExportID: "1", Status: "completed", Percent: 100, Written: 3 << 20, Total: total, Filename: "SN1-dump.tar.gz"},
+	want := []hcloud.Progress{
+		{Phase: hcloud.PhaseWaiting, JobID: "1", Status: "Running", Percent: 30},
+		{Phase: hcloud.PhaseWaiting, JobID: "1", Status: "Running", Percent: 30},
+		{Phase: hcloud.PhaseWaiting, JobID: "1", Status: "processing", Percent: 60},
+		{Phase: hcloud.PhaseWaiting, JobID: "1", Status: "processing", Percent: 60},
+		{Phase: hcloud.PhaseWaiting, JobID: "1", Status: "completed", Percent: 100},
+		{Phase: hcloud.PhaseDownloading, JobID: "1", Status: "completed", Percent: 100, Written: 0, Total: total, Filename: "SN1-dump.tar.gz"},
+		{Phase: hcloud.PhaseDownloading, JobID: "1", Status: "completed", Percent: 100, Written: 1 << 20, Total: total, Filename: "SN1-dump.tar.gz"},
+		{Phase: hcloud.PhaseDownloading, JobID: "1", Status: "completed", Percent: 100, Written: 2 << 20, Total: total, Filename: "SN1-dump.tar.gz"},
+		{Phase: hcloud.PhaseDownloading, JobID: "1", Status: "completed", Percent: 100, Written: 3 << 20, Total: total, Filename: "SN1-dump.tar.gz"},
 	}
 	assert.Equal(t, want, progress)
 }
@@ -103,11 +105,11 @@ func TestExportAndDownloadProgressThrottled(t *testing.T) {
 	w := &workflow{t: t, export: pollCompleted, archive: archive}
 	c, m := newMockClient(t, w.respond)
 
-	var downloads []ExportProgress
+	var downloads []hcloud.Progress
 	n, err := func() (int64, error) {
-		_, n, err := c.ExportAndDownload(context.Background(), testServerID, io.Discard,
-			WithProgress(func(p ExportProgress) {
-				if p.Phase == PhaseDownloading {
+		_, n, err := exportAndDownload(c, context.Background(), testServerID, io.Discard,
+			hcloud.WithProgress(func(p hcloud.Progress) {
+				if p.Phase == hcloud.PhaseDownloading {
 					downloads = append(downloads, p)
 				}
 			}))
@@ -134,10 +136,10 @@ func TestExportAndDownloadShortBody(t *testing.T) {
 		archive: bytes.Repeat([]byte{7}, 500), declared: 1000}
 	c, _ := newMockClientAttempts(t, 1, w.respond)
 
-	var last ExportProgress
+	var last hcloud.Progress
 	var out bytes.Buffer
-	export, n, err := c.ExportAndDownload(context.Background(), testServerID, &out,
-		WithProgress(func(p ExportProgress) { last = p }))
+	export, n, err := exportAndDownload(c, context.Background(), testServerID, &out,
+		hcloud.WithProgress(func(p hcloud.Progress) { last = p }))
 	require.Error(t, err)
 	assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
 	assert.EqualError(t, err, "baremetal: DownloadLogs: the body ended after 500 of 1000 bytes: unexpected EOF (request id req-200)")
@@ -154,7 +156,7 @@ func TestExportAndDownloadLongBody(t *testing.T) {
 	t.Parallel()
 	w := &workflow{t: t, export: pollCompleted, archive: bytes.Repeat([]byte{7}, 1000), declared: 600}
 	c, _ := newMockClient(t, w.respond)
-	_, n, err := c.ExportAndDownload(context.Background(), testServerID, io.Discard)
+	_, n, err := exportAndDownload(c, context.Background(), testServerID, io.Discard)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "longer than its Content-Length of 600 bytes")
 	assert.Equal(t, int64(600), n)
@@ -167,7 +169,7 @@ func TestExportAndDownloadErrors(t *testing.T) {
 		c, m := newMockClient(t, func(int, *seenRequest) *http.Response {
 			return reply(http.StatusUnauthorized, fixture(t, "exportlogs_unauthorized.json"))
 		})
-		export, n, err := c.ExportAndDownload(context.Background(), testServerID, io.Discard)
+		export, n, err := exportAndDownload(c, context.Background(), testServerID, io.Discard)
 		assert.Nil(t, export)
 		assert.Zero(t, n)
 		var ae *APIError
@@ -184,7 +186,7 @@ func TestExportAndDownloadErrors(t *testing.T) {
 			}
 			return reply(http.StatusNotFound, fixture(t, "downloadlogs_notfound.json"))
 		})
-		export, n, err := c.ExportAndDownload(context.Background(), testServerID, io.Discard, WithMinDelay(time.Millisecond))
+		export, n, err := exportAndDownload(c, context.Background(), testServerID, io.Discard, hcloud.WithMinDelay(time.Millisecond))
 		require.NotNil(t, export)
 		assert.Equal(t, ExportStatusRunning, export.Status, "the last state seen")
 		assert.Zero(t, n)
@@ -198,7 +200,7 @@ func TestExportAndDownloadErrors(t *testing.T) {
 		w := &workflow{t: t, export: pollCompleted, archive: bytes.Repeat([]byte{1}, 100<<10)}
 		c, _ := newMockClient(t, w.respond)
 		errDiskFull := errors.New("no space left on device")
-		_, n, err := c.ExportAndDownload(context.Background(), testServerID, &limitedWriter{left: 40 << 10, err: errDiskFull})
+		_, n, err := exportAndDownload(c, context.Background(), testServerID, &limitedWriter{left: 40 << 10, err: errDiskFull})
 		assert.ErrorIs(t, err, errDiskFull)
 		assert.EqualError(t, err, "baremetal: ExportAndDownload: writing the archive after 40960 bytes: no space left on device")
 		assert.Equal(t, int64(40<<10), n)
@@ -229,7 +231,7 @@ func TestExportAndDownloadDeadline(t *testing.T) {
 	// that clock, so the hour passes after a few polls, long before the real deadline.
 	ctx, cancel := context.WithDeadline(context.Background(), m.clock.Now().Add(time.Hour))
 	defer cancel()
-	export, n, err := c.ExportAndDownload(ctx, testServerID, io.Discard, WithMinDelay(time.Minute), WithMaxDelay(10*time.Minute))
+	export, n, err := exportAndDownload(c, ctx, testServerID, io.Discard, hcloud.WithMinDelay(time.Minute), hcloud.WithMaxDelay(10*time.Minute))
 	require.Error(t, err)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Equal(t, `baremetal: ExportAndDownload: waiting for export 1 (last status "processing", 60%): context deadline exceeded`, err.Error())
@@ -253,7 +255,7 @@ func TestExportAndDownloadCancelled(t *testing.T) {
 	w := &workflow{t: t, export: pollRunning, polls: []string{pollProcessing}}
 	c, _ := newMockClient(t, w.respond)
 	polls := 0
-	_, _, err := c.ExportAndDownload(ctx, testServerID, io.Discard, WithProgress(func(ExportProgress) {
+	_, _, err := exportAndDownload(c, ctx, testServerID, io.Discard, hcloud.WithProgress(func(hcloud.Progress) {
 		polls++
 		if polls == 3 {
 			cancel()
@@ -274,32 +276,35 @@ func TestExportAndDownloadValidation(t *testing.T) {
 		name     string
 		serverID string
 		w        io.Writer
-		opts     []ExportOption
+		opts     []hcloud.Option
 		want     string
 	}{
-		{name: "nil writer", serverID: testServerID, want: "baremetal: ExportAndDownload: w is nil"},
-		{name: "negative MinDelay", serverID: testServerID, w: io.Discard, opts: []ExportOption{WithMinDelay(-time.Second)},
+		{name: "nil writer", serverID: testServerID, want: "baremetal: ExportAndDownload: Destination is required"},
+		{name: "negative MinDelay", serverID: testServerID, w: io.Discard, opts: []hcloud.Option{hcloud.WithMinDelay(-time.Second)},
 			want: "baremetal: ExportAndDownload: option MinDelay -1s must not be negative"},
-		{name: "negative MaxDelay", serverID: testServerID, w: io.Discard, opts: []ExportOption{WithMaxDelay(-time.Second)},
+		{name: "negative MaxDelay", serverID: testServerID, w: io.Discard, opts: []hcloud.Option{hcloud.WithMaxDelay(-time.Second)},
 			want: "baremetal: ExportAndDownload: option MaxDelay -1s must not be negative"},
 		{name: "MaxDelay below MinDelay", serverID: testServerID, w: io.Discard,
-			opts: []ExportOption{WithMinDelay(time.Minute), WithMaxDelay(time.Second)},
+			opts: []hcloud.Option{hcloud.WithMinDelay(time.Minute), hcloud.WithMaxDelay(time.Second)},
 			want: "baremetal: ExportAndDownload: option MaxDelay 1s is below MinDelay 1m0s"},
-		{name: "empty server", serverID: "", w: io.Discard, want: "baremetal: ExportLogs: ServerID is required"},
-		{name: "dot-dot server", serverID: "..", w: io.Discard, want: `baremetal: ExportLogs: ServerID ".." is not an ID: want hexadecimal digits in groups separated by '-', at most 64 characters, such as 4213d908-f5dc-4633-8401-cfd7175fca0c`},
-		{name: "control character", serverID: "srv\r\n", w: io.Discard, want: `baremetal: ExportLogs: ServerID "srv\r\n" is not an ID: want hexadecimal digits in groups separated by '-', at most 64 characters, such as 4213d908-f5dc-4633-8401-cfd7175fca0c`},
+		{name: "empty server", serverID: "", w: io.Discard, want: "baremetal: ExportAndDownload: ServerID is required"},
+		{name: "dot-dot server", serverID: "..", w: io.Discard, want: `baremetal: ExportAndDownload: ServerID ".." is not an ID: want hexadecimal digits in groups separated by '-', at most 64 characters, such as 4213d908-f5dc-4633-8401-cfd7175fca0c`},
+		{name: "control character", serverID: "srv\r\n", w: io.Discard, want: `baremetal: ExportAndDownload: ServerID "srv\r\n" is not an ID: want hexadecimal digits in groups separated by '-', at most 64 characters, such as 4213d908-f5dc-4633-8401-cfd7175fca0c`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			export, n, err := c.ExportAndDownload(ctx, tt.serverID, tt.w, tt.opts...)
+			export, n, err := exportAndDownload(c, ctx, tt.serverID, tt.w, tt.opts...)
 			assert.Nil(t, export)
 			assert.Zero(t, n)
 			assert.EqualError(t, err, tt.want)
 			assert.ErrorIs(t, err, ErrInvalidRequest)
 		})
 	}
+	resp, err := c.ExportAndDownload(ctx, nil)
+	assert.Nil(t, resp)
+	assert.EqualError(t, err, "baremetal: ExportAndDownload: request is nil")
 	assert.Empty(t, m.Seen())
 	// A nil option is ignored rather than called.
-	_, _, err := c.ExportAndDownload(ctx, "", io.Discard, nil)
+	_, _, err = exportAndDownload(c, ctx, "", io.Discard, nil)
 	assert.True(t, strings.Contains(err.Error(), "ServerID is required"))
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -38,13 +40,13 @@ func freshExport(t *testing.T, notFor int, archive []byte) func(int, *seenReques
 func TestExportAndDownloadGrace404(t *testing.T) {
 	t.Parallel()
 	archive := bytes.Repeat([]byte("tar.gz "), 100)
-	opts := []ExportOption{WithMinDelay(time.Second), WithMaxDelay(8 * time.Second)}
+	opts := []hcloud.Option{hcloud.WithMinDelay(time.Second), hcloud.WithMaxDelay(8 * time.Second)}
 
 	t.Run("404 on the first polls of a fresh export", func(t *testing.T) {
 		t.Parallel()
 		c, m := newMockClient(t, freshExport(t, 3, archive))
 		var out bytes.Buffer
-		export, n, err := c.ExportAndDownload(context.Background(), testServerID, &out, opts...)
+		export, n, err := exportAndDownload(c, context.Background(), testServerID, &out, opts...)
 		require.NoError(t, err)
 		assert.Equal(t, ExportStatusCompleted, export.Status)
 		assert.Equal(t, int64(len(archive)), n)
@@ -62,7 +64,7 @@ func TestExportAndDownloadGrace404(t *testing.T) {
 		t.Parallel()
 		c, m := newMockClient(t, freshExport(t, -1, archive))
 		var out bytes.Buffer
-		export, n, err := c.ExportAndDownload(context.Background(), testServerID, &out, opts...)
+		export, n, err := exportAndDownload(c, context.Background(), testServerID, &out, opts...)
 		require.Error(t, err)
 		assert.ErrorIs(t, err, ErrNotFound)
 		var apiErr *APIError
@@ -91,7 +93,7 @@ func TestExportAndDownloadGrace404(t *testing.T) {
 			}
 			return reply(http.StatusForbidden, []byte(`{"error_code":"APIG.0302","error_msg":"not authorized"}`))
 		})
-		_, _, err := c.ExportAndDownload(context.Background(), testServerID, &bytes.Buffer{}, opts...)
+		_, _, err := exportAndDownload(c, context.Background(), testServerID, &bytes.Buffer{}, opts...)
 		assert.ErrorIs(t, err, ErrForbidden)
 		assert.Len(t, m.Seen(), 2, "export and one poll")
 	})

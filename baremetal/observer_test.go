@@ -62,8 +62,10 @@ func TestObserverSeesDownload(t *testing.T) {
 	client, err := baremetal.New(cfg)
 	require.NoError(t, err)
 
-	_, n, err := client.ExportAndDownload(context.Background(), "5f6c3b9e-2d1a-4c8b-9e7f-0a1b2c3d4e5f", io.Discard)
+	resp, err := client.ExportAndDownload(context.Background(),
+		&baremetal.ExportAndDownloadRequest{ServerID: "5f6c3b9e-2d1a-4c8b-9e7f-0a1b2c3d4e5f", Destination: io.Discard})
 	require.NoError(t, err)
+	n := resp.Written
 
 	const exports = "/v1/{project_id}/physicalservers/{ServerID}/logs/exports"
 	assert.Equal(t, []string{

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -50,7 +52,7 @@ func newProofServer(t *testing.T, size int64, opts ...baremetaltest.Option) (*ba
 func unbrokenSHA256(t *testing.T, client *baremetal.Client, size int64) []byte {
 	t.Helper()
 	h := sha256.New()
-	_, n, err := client.ExportAndDownload(context.Background(), proofServerID, h)
+	_, n, err := exportTo(client, h)
 	require.NoError(t, err)
 	require.Equal(t, size, n)
 	return h.Sum(nil)
@@ -88,9 +90,9 @@ func proveResume(t *testing.T, srv *baremetaltest.Server, client *baremetal.Clie
 	f, err := os.Create(name)
 	require.NoError(t, err)
 	defer f.Close()
-	var last baremetal.ExportProgress
-	_, n, err := client.ExportAndDownload(context.Background(), proofServerID, f,
-		baremetal.WithProgress(func(p baremetal.ExportProgress) { last = p }))
+	var last hcloud.Progress
+	_, n, err := exportTo(client, f,
+		hcloud.WithProgress(func(p hcloud.Progress) { last = p }))
 	require.NoError(t, err)
 	require.NoError(t, f.Close())
 	assert.Equal(t, size, n)
@@ -116,7 +118,7 @@ func proveRestart(t *testing.T, size int64, want []byte) {
 	f, err := os.Create(name)
 	require.NoError(t, err)
 	defer f.Close()
-	_, n, err := client.ExportAndDownload(context.Background(), proofServerID, f)
+	_, n, err := exportTo(client, f)
 	require.NoError(t, err)
 	require.NoError(t, f.Close())
 	assert.Equal(t, size, n)
@@ -126,7 +128,7 @@ func proveRestart(t *testing.T, size int64, want []byte) {
 	_, err = srv.InjectFault(baremetaltest.Fault{Route: baremetaltest.RouteDownloadLogs, BreakAt: breaks})
 	require.NoError(t, err)
 	var out writeOnly
-	_, n, err = client.ExportAndDownload(context.Background(), proofServerID, &out)
+	_, n, err = exportTo(client, &out)
 	require.Error(t, err)
 	assert.Equal(t, breaks[0], n)
 	assert.Equal(t, breaks[0], out.n)
@@ -143,4 +145,14 @@ func TestExportAndDownloadResumes(t *testing.T) {
 // 2-core machine (more while other packages test alongside), about 20 s without.
 func TestExportAndDownloadResumes1GiB(t *testing.T) {
 	proveResumes(t, 1<<30)
+}
+
+// exportTo runs ExportAndDownload of the proof server into w and returns the bytes
+// written, also on error.
+func exportTo(client *baremetal.Client, w io.Writer, opts ...baremetal.Option) (*baremetal.ExportAndDownloadResponse, int64, error) {
+	resp, err := client.ExportAndDownload(context.Background(), &baremetal.ExportAndDownloadRequest{ServerID: proofServerID, Destination: w}, opts...)
+	if resp == nil {
+		return nil, 0, err
+	}
+	return resp, resp.Written, err
 }

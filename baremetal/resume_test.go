@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -244,8 +246,8 @@ func TestExportAndDownloadRestartsAFile(t *testing.T) {
 	_, err = f.WriteString("kept: ")
 	require.NoError(t, err)
 	var reports []int64
-	_, n, err := c.ExportAndDownload(context.Background(), testServerID, f, WithProgress(func(p ExportProgress) {
-		if p.Phase == PhaseDownloading {
+	_, n, err := exportAndDownload(c, context.Background(), testServerID, f, hcloud.WithProgress(func(p hcloud.Progress) {
+		if p.Phase == hcloud.PhaseDownloading {
 			reports = append(reports, p.Written)
 		}
 	}))
@@ -283,7 +285,7 @@ func TestExportAndDownloadCannotRestartAWriter(t *testing.T) {
 		return a.respond(downloads, r)
 	})
 	var out bytes.Buffer
-	_, n, err := c.ExportAndDownload(context.Background(), testServerID, &out)
+	_, n, err := exportAndDownload(c, context.Background(), testServerID, &out)
 	require.Error(t, err)
 	assert.Equal(t, int64(60_000), n)
 	assert.Equal(t, 60_000, out.Len())

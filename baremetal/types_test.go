@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -55,9 +57,9 @@ func TestExportAndDownloadUnreadablePercentage(t *testing.T) {
 	c, _ := newMockClient(t, w.respond)
 	var percents []int
 	var out bytes.Buffer
-	export, n, err := c.ExportAndDownload(context.Background(), testServerID, &out, WithMinDelay(time.Second),
-		WithProgress(func(p ExportProgress) {
-			if p.Phase == PhaseExporting {
+	export, n, err := exportAndDownload(c, context.Background(), testServerID, &out, hcloud.WithMinDelay(time.Second),
+		hcloud.WithProgress(func(p hcloud.Progress) {
+			if p.Phase == hcloud.PhaseWaiting {
 				percents = append(percents, p.Percent)
 			}
 		}))

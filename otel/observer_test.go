@@ -422,8 +422,9 @@ func TestDownload(t *testing.T) {
 	client, err := baremetal.New(cfg)
 	require.NoError(t, err)
 
-	_, n, err := client.ExportAndDownload(context.Background(), serverID, io.Discard)
+	resp, err := client.ExportAndDownload(context.Background(), &baremetal.ExportAndDownloadRequest{ServerID: serverID, Destination: io.Discard})
 	require.NoError(t, err)
+	n := resp.Written
 	require.Equal(t, srv.ArchiveSize(), n)
 
 	got := tree(tm.spans.Ended())

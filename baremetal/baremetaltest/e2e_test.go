@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -113,13 +115,13 @@ func TestEndToEndExportAndDownload(t *testing.T) {
 	var exporting []int
 	var downloaded []int64
 	var out bytes.Buffer
-	export, n, err := c.ExportAndDownload(context.Background(), "b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800007", &out,
-		baremetal.WithMinDelay(time.Second), baremetal.WithMaxDelay(4*time.Second),
-		baremetal.WithProgress(func(p baremetal.ExportProgress) {
+	export, n, err := exportAndDownload(c, context.Background(), "b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800007", &out,
+		hcloud.WithMinDelay(time.Second), hcloud.WithMaxDelay(4*time.Second),
+		hcloud.WithProgress(func(p hcloud.Progress) {
 			switch p.Phase {
-			case baremetal.PhaseExporting:
+			case hcloud.PhaseWaiting:
 				exporting = append(exporting, p.Percent)
-			case baremetal.PhaseDownloading:
+			case hcloud.PhaseDownloading:
 				assert.Equal(t, int64(size), p.Total)
 				downloaded = append(downloaded, p.Written)
 			}
@@ -171,7 +173,7 @@ func TestEndToEndRetries(t *testing.T) {
 			require.NoError(t, err)
 			c := newClient(t, srv)
 			var out bytes.Buffer
-			export, n, err := c.ExportAndDownload(context.Background(), "b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800001", &out, baremetal.WithMinDelay(time.Second))
+			export, n, err := exportAndDownload(c, context.Background(), "b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800001", &out, hcloud.WithMinDelay(time.Second))
 			require.NoError(t, err)
 			assert.True(t, export.Status.Done())
 			assert.Equal(t, int64(50_000), n)
@@ -243,7 +245,7 @@ func TestEndToEndTruncatedDownload(t *testing.T) {
 	require.NoError(t, err)
 	c := newClient(t, srv)
 	var out bytes.Buffer
-	export, n, err := c.ExportAndDownload(context.Background(), "b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800001", &out)
+	export, n, err := exportAndDownload(c, context.Background(), "b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800001", &out)
 	require.Error(t, err, "a cut archive is never a success")
 	assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
 	assert.Contains(t, err.Error(), "baremetal: DownloadLogs: the body ended after 37500 of 40000 bytes")
@@ -262,7 +264,7 @@ func TestEndToEndTruncatedDownloadResumes(t *testing.T) {
 	require.NoError(t, err)
 	c := newClient(t, srv)
 	var out bytes.Buffer
-	_, n, err := c.ExportAndDownload(context.Background(), "b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800002", &out)
+	_, n, err := exportAndDownload(c, context.Background(), "b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800002", &out)
 	require.NoError(t, err)
 	assert.Equal(t, int64(40_000), n)
 	assert.Equal(t, 40_000, out.Len())
@@ -279,7 +281,7 @@ func TestEndToEndDeadline(t *testing.T) {
 	c := newClient(t, srv)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	export, n, err := c.ExportAndDownload(ctx, "b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800001", io.Discard, baremetal.WithMinDelay(10*time.Millisecond))
+	export, n, err := exportAndDownload(c, ctx, "b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800001", io.Discard, hcloud.WithMinDelay(10*time.Millisecond))
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, context.DeadlineExceeded), "got %v", err)
 	require.NotNil(t, export)
@@ -316,7 +318,7 @@ func TestEndToEndToken(t *testing.T) {
 
 	c := newClient(t, srv)
 	var out bytes.Buffer
-	export, n, err := c.ExportAndDownload(context.Background(), "b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800001", &out)
+	export, n, err := exportAndDownload(c, context.Background(), "b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800001", &out)
 	require.NoError(t, err)
 	assert.True(t, export.Status.Done())
 	assert.Equal(t, int64(20_000), n)
@@ -344,7 +346,7 @@ func TestEndToEndPathLikeIDsNeverSent(t *testing.T) {
 	defer srv.Close()
 	c := newClient(t, srv)
 	for _, id := range []string{"a/b", "../etc", "srv 1", "srv?x=1", "сервер"} {
-		_, n, err := c.ExportAndDownload(context.Background(), id, io.Discard)
+		_, n, err := exportAndDownload(c, context.Background(), id, io.Discard)
 		require.ErrorIs(t, err, baremetal.ErrInvalidRequest, "server ID %q", id)
 		assert.Zero(t, n)
 	}
@@ -360,7 +362,7 @@ func TestEndToEndConstantMemory(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	_, n, err := c.ExportAndDownload(context.Background(), "b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800001", io.Discard)
+	_, n, err := exportAndDownload(c, context.Background(), "b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800001", io.Discard)
 	runtime.ReadMemStats(&after)
 	require.NoError(t, err)
 	assert.Equal(t, int64(128<<20), n)
@@ -382,7 +384,7 @@ func BenchmarkExportAndDownload(b *testing.B) {
 	b.SetBytes(size)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, err := c.ExportAndDownload(context.Background(), "b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800001", io.Discard); err != nil {
+		if _, _, err := exportAndDownload(c, context.Background(), "b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800001", io.Discard); err != nil {
 			b.Fatal(err)
 		}
 	}

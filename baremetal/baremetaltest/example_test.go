@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+
 	"github.com/hcloudlogs/hcloudlogs-go/baremetal"
 	"github.com/hcloudlogs/hcloudlogs-go/baremetal/baremetaltest"
 )
@@ -32,8 +34,8 @@ func ExampleNewServer() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	export, n, err := client.ExportAndDownload(context.Background(), "b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800001", io.Discard,
-		baremetal.WithMinDelay(50*time.Millisecond))
+	export, n, err := exportAndDownload(client, context.Background(), "b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800001", io.Discard,
+		hcloud.WithMinDelay(50*time.Millisecond))
 	if err != nil {
 		log.Fatal(err)
 	}

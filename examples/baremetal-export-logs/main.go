@@ -116,7 +116,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	var cfg baremetal.Config
-	var opts []baremetal.ExportOption
+	var opts []baremetal.Option
 	if fake {
 		srv := baremetaltest.NewServer(baremetaltest.WithExportDuration(1500 * time.Millisecond))
 		defer srv.Close()
@@ -125,7 +125,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		srv.AddServer(*serverID)
 		cfg = srv.Config()
-		opts = append(opts, baremetal.WithMinDelay(200*time.Millisecond), baremetal.WithMaxDelay(time.Second))
+		opts = append(opts, hcloud.WithMinDelay(200*time.Millisecond), hcloud.WithMaxDelay(time.Second))
 		fmt.Fprintf(stdout, "No HUAWEICLOUD_SDK_AK in the environment: running against the built-in fake CloudDC service at %s\n", srv.URL)
 		if *out == "" {
 			dir, err := os.MkdirTemp("", "baremetal-export-logs-")
@@ -186,7 +186,7 @@ func splitOut(out string) (dir, file string, err error) {
 // then renames the file to out, or to the name the service suggests in dir when out
 // is empty. On failure it removes the temporary file.
 func download(ctx context.Context, c *baremetal.Client, serverID, dir, out string,
-	progress func(baremetal.ExportProgress), opts ...baremetal.ExportOption) (string, int64, error) {
+	progress func(hcloud.Progress), opts ...baremetal.Option) (string, int64, error) {
 	tmp, err := os.CreateTemp(dir, ".baremetal-export-*.part")
 	if err != nil {
 		return "", 0, err
@@ -199,17 +199,12 @@ func download(ctx context.Context, c *baremetal.Client, serverID, dir, out strin
 		}
 	}()
 
-	var filename string
-	opts = append(opts, baremetal.WithProgress(func(p baremetal.ExportProgress) {
-		if p.Filename != "" {
-			filename = p.Filename
-		}
-		progress(p)
-	}))
-	_, n, err := c.ExportAndDownload(ctx, serverID, tmp, opts...)
+	opts = append(opts, hcloud.WithProgress(progress))
+	resp, err := c.ExportAndDownload(ctx, &baremetal.ExportAndDownloadRequest{ServerID: serverID, Destination: tmp}, opts...)
 	if err != nil {
 		return "", 0, err
 	}
+	filename, n := resp.Filename, resp.Written
 	if err := tmp.Sync(); err != nil {
 		return "", 0, err
 	}

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -188,9 +190,9 @@ func TestProgressBarTerminal(t *testing.T) {
 	t.Parallel()
 	var b bytes.Buffer
 	bar := &progressBar{w: &b, tty: true}
-	bar.update(baremetal.ExportProgress{Phase: baremetal.PhaseExporting, Percent: 50})
-	bar.update(baremetal.ExportProgress{Phase: baremetal.PhaseDownloading, Written: 3 << 30, Total: 4 << 30})
-	bar.update(baremetal.ExportProgress{Phase: baremetal.PhaseDownloading, Written: 1536, Total: -1})
+	bar.update(hcloud.Progress{Phase: hcloud.PhaseWaiting, Percent: 50})
+	bar.update(hcloud.Progress{Phase: hcloud.PhaseDownloading, Written: 3 << 30, Total: 4 << 30})
+	bar.update(hcloud.Progress{Phase: hcloud.PhaseDownloading, Written: 1536, Total: -1})
 	bar.finish()
 	bar.finish()
 	want := "\rexporting   [###############...............]  50%" +

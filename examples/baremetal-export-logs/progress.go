@@ -6,7 +6,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/hcloudlogs/hcloudlogs-go/baremetal"
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
 )
 
 // barWidth is the number of cells of the bar.
@@ -38,13 +38,13 @@ func isTerminal(w io.Writer) bool {
 }
 
 // update is the WithProgress callback.
-func (b *progressBar) update(p baremetal.ExportProgress) {
+func (b *progressBar) update(p hcloud.Progress) {
 	var line, key string
 	switch p.Phase {
-	case baremetal.PhaseExporting:
+	case hcloud.PhaseWaiting:
 		line = fmt.Sprintf("exporting   %s %3d%%", bar(p.Percent), p.Percent)
 		key = fmt.Sprintf("e%d", p.Percent)
-	case baremetal.PhaseDownloading:
+	case hcloud.PhaseDownloading:
 		if p.Total > 0 {
 			pct := int(p.Written * 100 / p.Total)
 			line = fmt.Sprintf("downloading %s %3d%%  %s / %s", bar(pct), pct, byteSize(p.Written), byteSize(p.Total))

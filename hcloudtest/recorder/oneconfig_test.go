@@ -97,9 +97,9 @@ func allServicesWorkflow(t testing.TB, cfg css.Config) allServices {
 	r.Dumps, err = dc.ListAuditLogRecords(ctx, &dws.ListAuditLogRecordsRequest{ClusterID: dwsCluster})
 	require.NoError(t, err)
 	var buf bytes.Buffer
-	export, _, err := bc.ExportAndDownload(ctx, bmsServer, &buf)
+	res, err := bc.ExportAndDownload(ctx, &baremetal.ExportAndDownloadRequest{ServerID: bmsServer, Destination: &buf})
 	require.NoError(t, err)
-	r.Export = &baremetal.ExportLogsResponse{LogExport: *export}
+	r.Export = &baremetal.ExportLogsResponse{LogExport: res.Export}
 	r.Archive = buf.Bytes()
 	return r
 }

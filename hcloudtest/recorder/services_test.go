@@ -19,6 +19,7 @@ import (
 	"github.com/hcloudlogs/hcloudlogs-go/dws"
 	"github.com/hcloudlogs/hcloudlogs-go/dws/dwstest"
 	"github.com/hcloudlogs/hcloudlogs-go/fakeclock"
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
 	"github.com/hcloudlogs/hcloudlogs-go/hcloudtest/recorder"
 	"github.com/hcloudlogs/hcloudlogs-go/hss"
 	"github.com/hcloudlogs/hcloudlogs-go/hss/hsstest"
@@ -224,7 +225,7 @@ type bmsResult struct {
 	Done        *baremetal.LogExport
 	Written     int64
 	Downloaded  []byte
-	Phases      []baremetal.ExportPhase
+	Phases      []hcloud.Phase
 }
 
 func bmsWorkflow(t testing.TB, cfg css.Config) bmsResult {
@@ -237,9 +238,10 @@ func bmsWorkflow(t testing.TB, cfg css.Config) bmsResult {
 	r.Status, err = c.GetLogExport(ctx, &baremetal.GetLogExportRequest{ServerID: bmsServer, ExportID: r.Export.ID})
 	require.NoError(t, err)
 	var buf bytes.Buffer
-	r.Done, r.Written, err = c.ExportAndDownload(ctx, bmsServer, &buf,
-		baremetal.WithProgress(func(p baremetal.ExportProgress) { r.Phases = append(r.Phases, p.Phase) }))
+	res, err := c.ExportAndDownload(ctx, &baremetal.ExportAndDownloadRequest{ServerID: bmsServer, Destination: &buf},
+		hcloud.WithProgress(func(p hcloud.Progress) { r.Phases = append(r.Phases, p.Phase) }))
 	require.NoError(t, err)
+	r.Done, r.Written = &res.Export, res.Written
 	r.Downloaded = buf.Bytes()
 	dl, err := c.DownloadLogs(ctx, &baremetal.DownloadLogsRequest{ServerID: bmsServer, ExportID: r.Done.ID})
 	require.NoError(t, err)

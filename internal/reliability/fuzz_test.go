@@ -85,7 +85,7 @@ func pathOps(t testing.TB, cfg core.Config) []pathOp {
 			return err
 		}},
 		{name: "baremetal.ExportAndDownload", a: benignID, call: func(ctx context.Context, a, _ string) error {
-			_, _, err := bc.ExportAndDownload(ctx, a, io.Discard)
+			_, err := bc.ExportAndDownload(ctx, &baremetal.ExportAndDownloadRequest{ServerID: a, Destination: io.Discard})
 			return err
 		}},
 	}

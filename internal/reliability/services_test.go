@@ -299,14 +299,17 @@ func baremetalOps(cfg core.Config) ([]operation, error) {
 			warm: true, want: archiveSize,
 			call: func(ctx context.Context) (int64, error) {
 				var sink countingWriter
-				export, n, err := c.ExportAndDownload(ctx, bmsServer, &sink)
-				if n != sink.n {
-					return n, fmt.Errorf("ExportAndDownload reports %d bytes written, the writer got %d", n, sink.n)
+				resp, err := c.ExportAndDownload(ctx, &baremetal.ExportAndDownloadRequest{ServerID: bmsServer, Destination: &sink})
+				if resp == nil {
+					return sink.n, err
 				}
-				if err == nil && (export == nil || !export.Status.Done()) {
-					return n, fmt.Errorf("ExportAndDownload succeeded with export %+v", export)
+				if resp.Written != sink.n {
+					return resp.Written, fmt.Errorf("ExportAndDownload reports %d bytes written, the writer got %d", resp.Written, sink.n)
 				}
-				return n, err
+				if err == nil && !resp.Export.Status.Done() {
+					return resp.Written, fmt.Errorf("ExportAndDownload succeeded with export %+v", resp.Export)
+				}
+				return resp.Written, err
 			}},
 	}, nil
 }

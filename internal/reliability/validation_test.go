@@ -117,8 +117,8 @@ func idOps(t *testing.T, cfg core.Config) []idOp {
 			}
 			return err
 		}},
-		{"baremetal: ExportLogs: ServerID", func(ctx context.Context, id string) error {
-			_, _, err := bc.ExportAndDownload(ctx, id, io.Discard)
+		{"baremetal: ExportAndDownload: ServerID", func(ctx context.Context, id string) error {
+			_, err := bc.ExportAndDownload(ctx, &baremetal.ExportAndDownloadRequest{ServerID: id, Destination: io.Discard})
 			return err
 		}},
 	}
