@@ -333,6 +333,31 @@ func TestFailedCall(t *testing.T) {
 	assertNoSecret(t, tm, srv.Credentials.AccessKey, srv.Credentials.SecretKey)
 }
 
+func TestRetryBudgetExhausted(t *testing.T) {
+	t.Parallel()
+	srv, client, tm := cssSetup(t)
+	_, err := srv.InjectFault(csstest.Fault{Route: csstest.RouteListLogBackups, Status: http.StatusServiceUnavailable})
+	require.NoError(t, err)
+
+	// A budget with room for one retry: the second retry finds it empty.
+	budget := hcloud.NewRetryBudget(hcloud.RetryBudgetRetryCost)
+	_, err = client.ListLogBackups(context.Background(), &css.ListLogBackupsRequest{ClusterID: cluster},
+		hcloud.WithRetry(hcloud.RetryPolicy{MaxAttempts: 4, Budget: budget}))
+	require.ErrorIs(t, err, hcloud.ErrRetryBudgetExhausted)
+
+	assert.Equal(t, map[string]int64{"budget": 1}, sums(t, tm, "hcloudlogs.client.retry.stopped", hcloudotel.RetryStopKey))
+	var op sdktrace.ReadOnlySpan
+	for _, s := range tm.spans.Ended() {
+		if s.Name() == "CSS/ListLogBackups" {
+			op = s
+		}
+	}
+	require.NotNil(t, op)
+	assert.Contains(t, op.Attributes(), attribute.String("hcloudlogs.retry.stop_reason", "budget"))
+	assert.Contains(t, op.Attributes(), attribute.Int("hcloudlogs.attempts", 2))
+	assertNoSecret(t, tm, srv.Credentials.AccessKey, srv.Credentials.SecretKey)
+}
+
 func TestIterator(t *testing.T) {
 	t.Parallel()
 	srv, client, tm := cssSetup(t)
