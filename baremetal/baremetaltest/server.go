@@ -34,6 +34,12 @@
 // InjectFault adds faults (throttling, errors, delays, resets, truncated or
 // oversized bodies, bodies broken off at chosen bytes with BreakAt) for reliability
 // tests.
+//
+// Fault, Injected, ResetMode and its constants, MinOversize, MaxRequestBody and the
+// gateway's codes (CodeAPINotFound, CodeBadRequestBody, CodeBadSignature,
+// CodeForbidden, CodeBadToken, CodeFault) are aliases of the names of package
+// hcloudtest, which every fake shares and whose documentation lists a Fault's fields
+// and the order in which the server checks a request.
 package baremetaltest
 
 import (
@@ -49,6 +55,7 @@ import (
 	"time"
 
 	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+	"github.com/hcloudlogs/hcloudlogs-go/hcloudtest"
 
 	"github.com/hcloudlogs/hcloudlogs-go/baremetal"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/fake"
@@ -95,26 +102,56 @@ const (
 	statusCompleted  = "completed"
 )
 
-// Fault injection, re-exported from the shared fake machinery.
+// Fault injection and the gateway's own replies, shared by every fake: aliases of the
+// names of package hcloudtest, whose documentation lists a Fault's fields and rules.
 type (
-	// Fault describes a misbehaviour the server shows on matching requests; see
-	// Server.InjectFault. Route takes one of the Route constants, or "" for all.
-	Fault = fake.Fault
+	// Fault is a misbehaviour to inject with InjectFault: an error status, a delay, a
+	// connection reset, a broken, malformed or oversized body, a wrong Content-Type, a
+	// redirect, or a body broken off at chosen bytes. See hcloudtest.Fault.
+	Fault = hcloudtest.Fault
 	// Injected is a fault added by InjectFault: Hits counts the requests it acted on,
 	// Remove withdraws it.
-	Injected = fake.Injected
-	// ResetMode says when a fault drops the connection.
-	ResetMode = fake.ResetMode
+	Injected = hcloudtest.Injected
+	// ResetMode says when a Fault drops the connection.
+	ResetMode = hcloudtest.ResetMode
 )
 
-// Reset modes of Fault.Reset.
+// Values of Fault.Reset.
 const (
-	// NoReset leaves the connection alone.
-	NoReset = fake.NoReset
-	// ResetBeforeHeaders drops the connection without answering.
-	ResetBeforeHeaders = fake.ResetBeforeHeaders
-	// ResetMidBody sends the headers and half of the body, then closes the connection.
-	ResetMidBody = fake.ResetMidBody
+	// NoReset (0) leaves the connection alone.
+	NoReset = hcloudtest.NoReset
+	// ResetBeforeHeaders (1) drops the connection without answering.
+	ResetBeforeHeaders = hcloudtest.ResetBeforeHeaders
+	// ResetMidBody (2) sends the headers and half of the body, then drops the
+	// connection.
+	ResetMidBody = hcloudtest.ResetMidBody
+)
+
+// Limits of the server.
+const (
+	// MinOversize is the smallest Fault.Oversize: 10 bytes.
+	MinOversize = hcloudtest.MinOversize
+	// MaxRequestBody is the largest request body the server accepts: 1 MiB.
+	MaxRequestBody = hcloudtest.MaxRequestBody
+)
+
+// Error codes of the replies of the fake API Gateway in front of the service, and the
+// default code of an injected Status fault.
+const (
+	// CodeAPINotFound is "APIG.0101" (404): a path or method that matches no route.
+	CodeAPINotFound = hcloudtest.CodeAPINotFound
+	// CodeBadRequestBody is "APIG.0201": 413 for a body over MaxRequestBody, 400 for a
+	// body that cannot be read.
+	CodeBadRequestBody = hcloudtest.CodeBadRequestBody
+	// CodeBadSignature is "APIG.0301" (401): a missing or invalid AK/SK signature.
+	CodeBadSignature = hcloudtest.CodeBadSignature
+	// CodeForbidden is "APIG.0302" (403): a project other than the server's ProjectID.
+	CodeForbidden = hcloudtest.CodeForbidden
+	// CodeBadToken is "APIG.0307" (401): a missing or wrong X-Auth-Token with
+	// WithAuthToken.
+	CodeBadToken = hcloudtest.CodeBadToken
+	// CodeFault is "FAKE.FAULT": the code of an injected Status fault without a Code.
+	CodeFault = hcloudtest.CodeFault
 )
 
 // Option configures a Server.
@@ -254,9 +291,11 @@ func (s *Server) ArchiveSize() int64 { return s.archiveSize }
 // counts the whole; a BreakAt fault counts what it sends.
 func (s *Server) BytesServed() int64 { return s.served.Load() }
 
-// InjectFault adds a fault; see Fault. It returns an error, and injects nothing, when
-// the fault is invalid (an unknown Route, no action, several actions...).
-func (s *Server) InjectFault(f Fault) (*Injected, error) { return s.f.InjectFault(f) }
+// InjectFault adds f after the faults already injected; the first active fault that
+// matches a request acts on it (see Fault). It returns an error, and injects nothing,
+// when f breaks one of the rules of hcloudtest.Fault (a Route that is not one of the
+// Route constants or "", no action, several actions...).
+func (s *Server) InjectFault(f Fault) (Injected, error) { return s.f.InjectFault(f) }
 
 // ClearFaults removes every injected fault.
 func (s *Server) ClearFaults() { s.f.ClearFaults() }

@@ -43,6 +43,12 @@
 // It does not start the daily Auto jobs of an automatic backup policy; seed them with
 // AddLogBackup. Faults (throttling, resets, malformed bodies...) are injected with
 // InjectFault on a Route constant or on every route.
+//
+// Fault, Injected, ResetMode and its constants, MinOversize, MaxRequestBody and the
+// gateway's codes (CodeAPINotFound, CodeBadRequestBody, CodeBadSignature,
+// CodeForbidden, CodeBadToken, CodeFault) are aliases of the names of package
+// hcloudtest, which every fake shares and whose documentation lists a Fault's fields
+// and the order in which the server checks a request.
 package csstest
 
 import (
@@ -50,6 +56,7 @@ import (
 	"time"
 
 	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+	"github.com/hcloudlogs/hcloudlogs-go/hcloudtest"
 
 	"github.com/hcloudlogs/hcloudlogs-go/css"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/fake"
@@ -86,27 +93,56 @@ const (
 	RouteSearchLogs              = "POST /v1.0/{project_id}/clusters/{cluster_id}/logs/search"
 )
 
-// Fault injection, re-exported from the shared fake machinery.
+// Fault injection and the gateway's own replies, shared by every fake: aliases of the
+// names of package hcloudtest, whose documentation lists a Fault's fields and rules.
 type (
-	// Fault describes a misbehaviour injected with InjectFault: a status (with
-	// Retry-After), a delay, a connection reset, a truncated, malformed, oversized or
-	// over-declared body, a wrong Content-Type or a redirect.
-	Fault = fake.Fault
-	// Injected is an injected fault: Hits counts the requests it acted on, Remove
-	// withdraws it.
-	Injected = fake.Injected
+	// Fault is a misbehaviour to inject with InjectFault: an error status, a delay, a
+	// connection reset, a broken, malformed or oversized body, a wrong Content-Type, a
+	// redirect, or a body broken off at chosen bytes. See hcloudtest.Fault.
+	Fault = hcloudtest.Fault
+	// Injected is a fault added by InjectFault: Hits counts the requests it acted on,
+	// Remove withdraws it.
+	Injected = hcloudtest.Injected
 	// ResetMode says when a Fault drops the connection.
-	ResetMode = fake.ResetMode
+	ResetMode = hcloudtest.ResetMode
 )
 
-// Reset modes of Fault.Reset.
+// Values of Fault.Reset.
 const (
-	// NoReset leaves the connection alone.
-	NoReset = fake.NoReset
-	// ResetBeforeHeaders drops the connection without answering.
-	ResetBeforeHeaders = fake.ResetBeforeHeaders
-	// ResetMidBody drops the connection halfway through the body.
-	ResetMidBody = fake.ResetMidBody
+	// NoReset (0) leaves the connection alone.
+	NoReset = hcloudtest.NoReset
+	// ResetBeforeHeaders (1) drops the connection without answering.
+	ResetBeforeHeaders = hcloudtest.ResetBeforeHeaders
+	// ResetMidBody (2) sends the headers and half of the body, then drops the
+	// connection.
+	ResetMidBody = hcloudtest.ResetMidBody
+)
+
+// Limits of the server.
+const (
+	// MinOversize is the smallest Fault.Oversize: 10 bytes.
+	MinOversize = hcloudtest.MinOversize
+	// MaxRequestBody is the largest request body the server accepts: 1 MiB.
+	MaxRequestBody = hcloudtest.MaxRequestBody
+)
+
+// Error codes of the replies of the fake API Gateway in front of the service, and the
+// default code of an injected Status fault.
+const (
+	// CodeAPINotFound is "APIG.0101" (404): a path or method that matches no route.
+	CodeAPINotFound = hcloudtest.CodeAPINotFound
+	// CodeBadRequestBody is "APIG.0201": 413 for a body over MaxRequestBody, 400 for a
+	// body that cannot be read.
+	CodeBadRequestBody = hcloudtest.CodeBadRequestBody
+	// CodeBadSignature is "APIG.0301" (401): a missing or invalid AK/SK signature.
+	CodeBadSignature = hcloudtest.CodeBadSignature
+	// CodeForbidden is "APIG.0302" (403): a project other than the server's ProjectID.
+	CodeForbidden = hcloudtest.CodeForbidden
+	// CodeBadToken is "APIG.0307" (401): a missing or wrong X-Auth-Token with
+	// WithAuthToken.
+	CodeBadToken = hcloudtest.CodeBadToken
+	// CodeFault is "FAKE.FAULT": the code of an injected Status fault without a Code.
+	CodeFault = hcloudtest.CodeFault
 )
 
 // Option configures a Server.
@@ -264,9 +300,11 @@ func (s *Server) Close() { s.fs.Close() }
 // Now returns the time on the server's clock.
 func (s *Server) Now() time.Time { return s.fs.Now() }
 
-// InjectFault makes the server misbehave on matching requests; see Fault. It returns
-// an error, and injects nothing, when f is invalid (an unknown Route, say).
-func (s *Server) InjectFault(f Fault) (*Injected, error) { return s.fs.InjectFault(f) }
+// InjectFault adds f after the faults already injected; the first active fault that
+// matches a request acts on it (see Fault). It returns an error, and injects nothing,
+// when f breaks one of the rules of hcloudtest.Fault (a Route that is not one of the
+// Route constants or "", no action, several actions...).
+func (s *Server) InjectFault(f Fault) (Injected, error) { return s.fs.InjectFault(f) }
 
 // ClearFaults removes every injected fault.
 func (s *Server) ClearFaults() { s.fs.ClearFaults() }

@@ -19,9 +19,15 @@
 //   - a cluster ID that is not a UUID answers 400 with CodeInvalidClusterID;
 //   - a well-formed but unknown cluster ID answers 404 with CodeClusterNotFound.
 //
-// The error codes of the last two are not documented (API.md lists the statuses only)
-// and are this fake's choice. The gateway's own replies (bad signature, wrong project,
-// unknown route) are described in the Code constants.
+// The error codes of the last two are not documented (the API reference lists the
+// statuses only) and are this fake's choice. The gateway's own replies (bad signature,
+// wrong project, unknown route) are described in the other Code constants.
+//
+// Fault, Injected, ResetMode and its constants, MinOversize, MaxRequestBody and the
+// gateway's codes (CodeAPINotFound, CodeBadRequestBody, CodeBadSignature,
+// CodeForbidden, CodeBadToken, CodeFault) are aliases of the names of package
+// hcloudtest, which every fake shares and whose documentation lists a Fault's fields
+// and the order in which the server checks a request.
 package dwstest
 
 import (
@@ -32,6 +38,7 @@ import (
 	"time"
 
 	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+	"github.com/hcloudlogs/hcloudlogs-go/hcloudtest"
 
 	"github.com/hcloudlogs/hcloudlogs-go/dws"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/fake"
@@ -51,44 +58,57 @@ const (
 	CodeInvalidClusterID = "DWS.0002"
 )
 
-// Error codes of the replies of the fake API Gateway in front of the service.
-const (
-	// CodeAPINotFound (404) answers a path or method that matches no route.
-	CodeAPINotFound = fake.CodeAPINotFound
-	// CodeBadSignature (401) answers a missing or invalid AK/SK signature.
-	CodeBadSignature = fake.CodeBadSignature
-	// CodeForbidden (403) answers a project ID other than the server's.
-	CodeForbidden = fake.CodeForbidden
-	// CodeBadToken (401) answers a missing or wrong X-Auth-Token in token mode.
-	CodeBadToken = fake.CodeBadToken
-	// CodeFault is the default error code of an injected Status fault.
-	CodeFault = fake.CodeFault
+// Fault injection and the gateway's own replies, shared by every fake: aliases of the
+// names of package hcloudtest, whose documentation lists a Fault's fields and rules.
+type (
+	// Fault is a misbehaviour to inject with InjectFault: an error status, a delay, a
+	// connection reset, a broken, malformed or oversized body, a wrong Content-Type, a
+	// redirect, or a body broken off at chosen bytes. See hcloudtest.Fault.
+	Fault = hcloudtest.Fault
+	// Injected is a fault added by InjectFault: Hits counts the requests it acted on,
+	// Remove withdraws it.
+	Injected = hcloudtest.Injected
+	// ResetMode says when a Fault drops the connection.
+	ResetMode = hcloudtest.ResetMode
 )
 
-// Fault describes a misbehaviour injected with Server.InjectFault: an error status (with
-// Retry-After), a delay, a connection reset, a truncated, malformed, mistyped or
-// oversized body, or a redirect. See the field docs.
-type Fault = fake.Fault
-
-// Injected is an injected fault: it counts the requests it acted on (Hits) and can be
-// withdrawn (Remove).
-type Injected = fake.Injected
-
-// ResetMode says when a Fault drops the connection.
-type ResetMode = fake.ResetMode
-
-// The reset modes of Fault.Reset.
+// Values of Fault.Reset.
 const (
-	// NoReset leaves the connection alone.
-	NoReset = fake.NoReset
-	// ResetBeforeHeaders drops the connection without answering.
-	ResetBeforeHeaders = fake.ResetBeforeHeaders
-	// ResetMidBody sends the headers and half of the body, then drops the connection.
-	ResetMidBody = fake.ResetMidBody
+	// NoReset (0) leaves the connection alone.
+	NoReset = hcloudtest.NoReset
+	// ResetBeforeHeaders (1) drops the connection without answering.
+	ResetBeforeHeaders = hcloudtest.ResetBeforeHeaders
+	// ResetMidBody (2) sends the headers and half of the body, then drops the
+	// connection.
+	ResetMidBody = hcloudtest.ResetMidBody
 )
 
-// MinOversize is the smallest Fault.Oversize.
-const MinOversize = fake.MinOversize
+// Limits of the server.
+const (
+	// MinOversize is the smallest Fault.Oversize: 10 bytes.
+	MinOversize = hcloudtest.MinOversize
+	// MaxRequestBody is the largest request body the server accepts: 1 MiB.
+	MaxRequestBody = hcloudtest.MaxRequestBody
+)
+
+// Error codes of the replies of the fake API Gateway in front of the service, and the
+// default code of an injected Status fault.
+const (
+	// CodeAPINotFound is "APIG.0101" (404): a path or method that matches no route.
+	CodeAPINotFound = hcloudtest.CodeAPINotFound
+	// CodeBadRequestBody is "APIG.0201": 413 for a body over MaxRequestBody, 400 for a
+	// body that cannot be read.
+	CodeBadRequestBody = hcloudtest.CodeBadRequestBody
+	// CodeBadSignature is "APIG.0301" (401): a missing or invalid AK/SK signature.
+	CodeBadSignature = hcloudtest.CodeBadSignature
+	// CodeForbidden is "APIG.0302" (403): a project other than the server's ProjectID.
+	CodeForbidden = hcloudtest.CodeForbidden
+	// CodeBadToken is "APIG.0307" (401): a missing or wrong X-Auth-Token with
+	// WithAuthToken.
+	CodeBadToken = hcloudtest.CodeBadToken
+	// CodeFault is "FAKE.FAULT": the code of an injected Status fault without a Code.
+	CodeFault = hcloudtest.CodeFault
+)
 
 // Option configures a Server.
 type Option func(*options)
@@ -203,9 +223,11 @@ func (s *Server) cluster(id string) *cluster {
 	return c
 }
 
-// InjectFault adds a fault; see Fault. It returns an error, and injects nothing, when
-// the fault is invalid (for example a Route other than RouteListAuditLogRecords or "").
-func (s *Server) InjectFault(f Fault) (*Injected, error) { return s.f.InjectFault(f) }
+// InjectFault adds f after the faults already injected; the first active fault that
+// matches a request acts on it (see Fault). It returns an error, and injects nothing,
+// when f breaks one of the rules of hcloudtest.Fault (a Route that is not one of the
+// Route constants or "", no action, several actions...).
+func (s *Server) InjectFault(f Fault) (Injected, error) { return s.f.InjectFault(f) }
 
 // ClearFaults removes every injected fault.
 func (s *Server) ClearFaults() { s.f.ClearFaults() }

@@ -12,119 +12,36 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
+
+	"github.com/hcloudlogs/hcloudlogs-go/hcloudtest"
 )
 
-// ResetMode says when a fault drops the connection.
-type ResetMode int
+// The fault vocabulary is package hcloudtest's, which documents it; these aliases keep
+// the names short in this package and the tests that use it.
+type (
+	// Fault is hcloudtest.Fault.
+	Fault = hcloudtest.Fault
+	// Injected is hcloudtest.Injected.
+	Injected = hcloudtest.Injected
+	// ResetMode is hcloudtest.ResetMode.
+	ResetMode = hcloudtest.ResetMode
+)
 
+// Values of Fault.Reset.
 const (
-	// NoReset leaves the connection alone.
-	NoReset ResetMode = iota
-	// ResetBeforeHeaders drops the connection, with a TCP reset, without writing
-	// anything. The handler does not run.
-	ResetBeforeHeaders
-	// ResetMidBody runs the handler, sends its status line and headers with the
-	// Content-Length of its whole body, sends the first half of the body and closes
-	// the connection: the client reads the headers and then hits an unexpected EOF. A
-	// handler response without a body is declared one byte long so the cut shows.
-	ResetMidBody
+	// NoReset is hcloudtest.NoReset.
+	NoReset = hcloudtest.NoReset
+	// ResetBeforeHeaders is hcloudtest.ResetBeforeHeaders.
+	ResetBeforeHeaders = hcloudtest.ResetBeforeHeaders
+	// ResetMidBody is hcloudtest.ResetMidBody.
+	ResetMidBody = hcloudtest.ResetMidBody
 )
 
-// String returns the constant's name.
-func (m ResetMode) String() string {
-	switch m {
-	case NoReset:
-		return "NoReset"
-	case ResetBeforeHeaders:
-		return "ResetBeforeHeaders"
-	case ResetMidBody:
-		return "ResetMidBody"
-	}
-	return "ResetMode(" + strconv.Itoa(int(m)) + ")"
-}
-
-// MinOversize is the smallest Fault.Oversize: the length of {"pad":""}.
-const MinOversize = int64(len(`{"pad":""}`))
-
-// Fault describes a misbehaviour the server shows on matching requests, after
-// authentication and the project check (a request refused there is never faulted).
-//
-// A fault has exactly one action: Status, Reset, Truncate, Malformed, ContentType,
-// Oversize, OverDeclared, Redirect or BreakAt. Delay may come alone, then the request proceeds
-// normally after it, or with any action. Faults whose action runs the handler
-// (ResetMidBody, Truncate, ContentType, OverDeclared, BreakAt) let the request take effect on
-// the fake's state; the others answer without running it. Faults that cut or rewrite
-// the handler's body (ResetMidBody, Truncate, OverDeclared) hold that whole body in
-// memory; without them a handler streams.
-//
-// A note on clients built on net/http: its Transport silently resends a GET or HEAD
-// once, on a new connection, when a kept-alive connection it reused breaks before the
-// response starts. A ResetBeforeHeaders fault with Times 1 can thus go unseen by the
-// caller (Requests counts both attempts, Hits only the first); Times 2 makes sure the
-// caller sees the reset.
-type Fault struct {
-	// Route is the route pattern the fault applies to, exactly as registered with
-	// Handle, or "" for every route.
-	Route string
-	// Times is how many matching requests the fault acts on before it is spent; 0
-	// means every matching request until it is removed.
-	Times int
-	// Probability, when not 0, is the fraction (0 to 1) of matching requests the
-	// fault acts on, drawn with math/rand/v2; a request it passes over is offered to
-	// the faults injected after it. 0 means every matching request.
-	Probability float64
-	// Delay waits this long, in real time, before the action (or before the handler
-	// when there is no action). The wait ends early, without an answer, when the
-	// client goes away or the server closes.
-	Delay time.Duration
-
-	// Status answers this status (200 to 599) with the body
-	// {"error_code":Code,"error_msg":Message}.
-	Status int
-	// Code is the error code of a Status fault; "" means CodeFault.
-	Code string
-	// Message is the error message of a Status fault; "" means the status text.
-	Message string
-	// RetryAfter, with Status, sets the Retry-After header, e.g. "2" or an HTTP date.
-	RetryAfter string
-
-	// Reset drops the connection; see ResetMode.
-	Reset ResetMode
-	// Truncate runs the handler and sends its status and headers but only the first
-	// half of its body, with a Content-Length matching what is sent, so that JSON is
-	// cut mid-value. A response without a body is sent unchanged.
-	Truncate bool
-	// Malformed answers 200, Content-Type application/json, with the body {"broken":
-	Malformed bool
-	// ContentType runs the handler for its effects, discards its response and answers
-	// 200 with this Content-Type (e.g. "text/html") and an HTML error page, as a
-	// misconfigured proxy does.
-	ContentType string
-	// Oversize answers 200 with a JSON object {"pad":"xxx..."} exactly this many bytes
-	// long (at least MinOversize), generated while it is sent.
-	Oversize int64
-	// OverDeclared runs the handler and sends its response with a Content-Length equal
-	// to the length of its body, followed by extra bytes beyond that length; then it
-	// closes the connection.
-	OverDeclared bool
-	// Redirect answers 302 Found with this Location.
-	Redirect string
-	// BreakAt runs the handler and cuts its body off at a chosen byte: it sends the
-	// headers and the body up to the first of these offsets that lies past the start
-	// of the body, then closes the connection, so that the client hits an unexpected
-	// EOF there. Offsets count from the start of the whole resource: a 206 reply whose
-	// Content-Range starts at byte N is cut at offset-N of its body. The offsets are
-	// used in order, each once: a reply cuts at the next offset past its start (the
-	// offsets it starts beyond are dropped), and is sent whole when none is left. The
-	// fault is spent, like one whose Times is reached, once every offset is used.
-	// Offsets must be positive and ascending. The body streams through: it is never
-	// held in memory.
-	BreakAt []int64
-}
+// MinOversize is hcloudtest.MinOversize.
+const MinOversize = hcloudtest.MinOversize
 
 // actions names the actions set in f, for validation and logs.
-func (f *Fault) actions() []string {
+func actions(f *Fault) []string {
 	var a []string
 	if f.Status != 0 {
 		a = append(a, "Status "+strconv.Itoa(f.Status))
@@ -157,8 +74,8 @@ func (f *Fault) actions() []string {
 }
 
 // describe summarises f for logs.
-func (f *Fault) describe() string {
-	a := f.actions()
+func describe(f *Fault) string {
+	a := actions(f)
 	if f.Delay > 0 {
 		a = append(a, "Delay "+f.Delay.String())
 	}
@@ -169,8 +86,8 @@ func (f *Fault) describe() string {
 	return strings.Join(a, ", ") + " on " + route
 }
 
-// Injected is a fault injected into a Server.
-type Injected struct {
+// injected is a fault injected into a Server; it implements Injected.
+type injected struct {
 	s      *Server
 	f      Fault
 	hits   int // guarded by s.mu
@@ -178,7 +95,7 @@ type Injected struct {
 }
 
 // Hits returns how many requests the fault has acted on.
-func (i *Injected) Hits() int {
+func (i *injected) Hits() int {
 	i.s.mu.Lock()
 	defer i.s.mu.Unlock()
 	return i.hits
@@ -186,30 +103,24 @@ func (i *Injected) Hits() int {
 
 // Remove withdraws the fault; requests already being faulted finish. Removing it again,
 // or after it is spent, does nothing.
-func (i *Injected) Remove() {
+func (i *injected) Remove() {
 	i.s.mu.Lock()
 	defer i.s.mu.Unlock()
-	i.s.faults = slices.DeleteFunc(i.s.faults, func(x *Injected) bool { return x == i })
+	i.s.faults = slices.DeleteFunc(i.s.faults, func(x *injected) bool { return x == i })
 }
 
 // InjectFault adds f after the faults already injected. Each request that reaches
 // step 6 of the package comment is offered to the active faults in injection order,
 // and the first that matches its route (and, with a Probability, draws it) acts.
-//
-// InjectFault returns an error, and injects nothing, when f is invalid: an unknown
-// Route, a negative Times or Delay, a Probability outside 0..1, no action and no
-// Delay, several actions, a Status outside 200..599, Code, Message or RetryAfter
-// without Status, an unknown Reset, an Oversize below MinOversize or BreakAt offsets
-// that are not positive and ascending. Reporting it to
-// the caller, rather than answering requests with an error, keeps a typo from passing
-// a test that expects failures.
-func (s *Server) InjectFault(f Fault) (*Injected, error) {
+// InjectFault returns an error, and injects nothing, when f breaks one of the rules
+// Fault lists.
+func (s *Server) InjectFault(f Fault) (Injected, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.validate(&f); err != nil {
 		return nil, err
 	}
-	inj := &Injected{s: s, f: f}
+	inj := &injected{s: s, f: f}
 	s.faults = append(s.faults, inj)
 	return inj, nil
 }
@@ -255,7 +166,7 @@ func (s *Server) validate(f *Fault) error {
 			break
 		}
 	}
-	switch a := f.actions(); {
+	switch a := actions(f); {
 	case len(a) == 0 && f.Delay == 0:
 		add("no action and no Delay")
 	case len(a) > 1:
@@ -269,7 +180,7 @@ func (s *Server) validate(f *Fault) error {
 
 // matchFault returns the fault that acts on a request for route, counting the hit, or
 // nil.
-func (s *Server) matchFault(route string) *Injected {
+func (s *Server) matchFault(route string) *injected {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, inj := range s.faults {
@@ -290,7 +201,7 @@ func (s *Server) matchFault(route string) *Injected {
 }
 
 // apply performs fault inj on a request for rt.
-func (s *Server) apply(inj *Injected, rt *route, w http.ResponseWriter, r *http.Request, body []byte) {
+func (s *Server) apply(inj *injected, rt *route, w http.ResponseWriter, r *http.Request, body []byte) {
 	f := inj.f
 	if f.Delay > 0 && !s.sleep(r.Context(), f.Delay) {
 		return
@@ -489,7 +400,7 @@ var errBrokenOff = errors.New("fake: the body was broken off by a BreakAt fault"
 // the headers are written, then closes the connection.
 type breakWriter struct {
 	s      *Server
-	inj    *Injected
+	inj    *injected
 	w      http.ResponseWriter
 	header bool
 	left   int64 // body bytes until the cut; -1: no cut
@@ -565,7 +476,7 @@ func bodyStart(code int, h http.Header) int64 {
 // nextBreak uses up the first unused BreakAt offset of inj past start and returns how
 // many body bytes come before it, or -1 when no offset is left past start. The fault
 // is removed once its last offset is used.
-func (s *Server) nextBreak(inj *Injected, start int64) int64 {
+func (s *Server) nextBreak(inj *injected, start int64) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	offsets := inj.f.BreakAt
@@ -573,7 +484,7 @@ func (s *Server) nextBreak(inj *Injected, start int64) int64 {
 		off := offsets[inj.breaks]
 		inj.breaks++
 		if inj.breaks == len(offsets) {
-			s.faults = slices.DeleteFunc(s.faults, func(x *Injected) bool { return x == inj })
+			s.faults = slices.DeleteFunc(s.faults, func(x *injected) bool { return x == inj })
 		}
 		if off > start {
 			return off - start

@@ -21,7 +21,7 @@ import (
 )
 
 // inject injects f and fails the test on an error.
-func (h *harness) inject(t *testing.T, f Fault) *Injected {
+func (h *harness) inject(t *testing.T, f Fault) Injected {
 	t.Helper()
 	inj, err := h.srv.InjectFault(f)
 	require.NoError(t, err)
@@ -259,6 +259,9 @@ func TestFaultOversize(t *testing.T) {
 		assert.Equal(t, n, got)
 		assert.True(t, json.Valid(buf.Bytes()))
 		assert.True(t, strings.HasPrefix(buf.String(), `{"pad":"`))
+		if n == MinOversize {
+			assert.Equal(t, `{"pad":""}`, buf.String(), "the smallest padded object")
+		}
 		assert.Equal(t, 1, inj.Hits())
 	}
 	assert.Zero(t, h.calls.Load())
@@ -393,14 +396,6 @@ func TestInjectFaultInvalid(t *testing.T) {
 	}
 	assert.Equal(t, http.StatusOK, h.get(t, h.logsPath("c1")).status, "nothing was injected")
 	assert.Equal(t, http.StatusOK, h.get(t, "/ping").status)
-}
-
-func TestResetModeString(t *testing.T) {
-	t.Parallel()
-	assert.Equal(t, "NoReset", NoReset.String())
-	assert.Equal(t, "ResetBeforeHeaders", ResetBeforeHeaders.String())
-	assert.Equal(t, "ResetMidBody", ResetMidBody.String())
-	assert.Equal(t, "ResetMode(-1)", ResetMode(-1).String())
 }
 
 func TestFaultsNeverActOnRejectedRequests(t *testing.T) {

@@ -18,6 +18,10 @@
 //     X-Project-Id header, when present, must equal ProjectID, else 403 APIG.0302.
 //  6. Faults: the first active matching fault (see Fault) acts.
 //  7. The route's handler runs.
+//
+// What a user of the fakes reads (Fault, Injected, ResetMode, MinOversize,
+// MaxRequestBody, the gateway's error codes) is defined in the public package
+// hcloudtest, where go doc shows it; this package aliases those names.
 package fake
 
 import (
@@ -38,12 +42,13 @@ import (
 	"time"
 
 	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+	"github.com/hcloudlogs/hcloudlogs-go/hcloudtest"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/core"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
 )
 
-// MaxRequestBody is the largest request body a fake accepts.
-const MaxRequestBody = 1 << 20
+// MaxRequestBody is hcloudtest.MaxRequestBody, the largest request body a fake accepts.
+const MaxRequestBody = hcloudtest.MaxRequestBody
 
 // DefaultMaxSkew is how far X-Sdk-Date may be from the server's clock when
 // Options.MaxSkew is not set: 15 minutes, as on API Gateway.
@@ -52,23 +57,21 @@ const DefaultMaxSkew = signer.DefaultMaxSkew
 // HeaderRequestID is the response header carrying the request ID.
 const HeaderRequestID = "X-Request-Id"
 
-// Error codes of the replies the server itself makes, before any handler runs.
+// Error codes of the replies the server itself makes, before any handler runs, and
+// the default code of a fault: hcloudtest's, which documents them.
 const (
-	// CodeAPINotFound (404) answers a request that matches no route.
-	CodeAPINotFound = "APIG.0101"
-	// CodeBadRequest answers a request the gateway refuses to pass on: 413 for a body
-	// over MaxRequestBody, 400 for a body that cannot be read.
-	CodeBadRequest = "APIG.0201"
-	// CodeBadSignature (401) answers a missing or invalid AK/SK signature.
-	CodeBadSignature = "APIG.0301"
-	// CodeForbidden (403) answers a request for another project than ProjectID: API
-	// Gateway's "The IAM user is not authorized to access the API".
-	CodeForbidden = "APIG.0302"
-	// CodeBadToken (401) answers a missing or wrong X-Auth-Token in token mode.
-	CodeBadToken = "APIG.0307"
-	// CodeFault is the default error code of an injected fault, and the code of the
-	// replies that report a fake's own malfunction.
-	CodeFault = "FAKE.FAULT"
+	// CodeAPINotFound is hcloudtest.CodeAPINotFound.
+	CodeAPINotFound = hcloudtest.CodeAPINotFound
+	// CodeBadRequestBody is hcloudtest.CodeBadRequestBody.
+	CodeBadRequestBody = hcloudtest.CodeBadRequestBody
+	// CodeBadSignature is hcloudtest.CodeBadSignature.
+	CodeBadSignature = hcloudtest.CodeBadSignature
+	// CodeForbidden is hcloudtest.CodeForbidden.
+	CodeForbidden = hcloudtest.CodeForbidden
+	// CodeBadToken is hcloudtest.CodeBadToken.
+	CodeBadToken = hcloudtest.CodeBadToken
+	// CodeFault is hcloudtest.CodeFault.
+	CodeFault = hcloudtest.CodeFault
 )
 
 // msgAPINotFound is the message of CodeAPINotFound.
@@ -128,7 +131,7 @@ type Server struct {
 	mu       sync.Mutex
 	closed   bool
 	routes   map[string]*route
-	faults   []*Injected // active faults in injection order
+	faults   []*injected // active faults in injection order
 	hijacked map[net.Conn]struct{}
 }
 
@@ -327,9 +330,9 @@ func (s *Server) serveRoute(rt *route, w http.ResponseWriter, r *http.Request) {
 	body, err := readBody(r)
 	if err != nil {
 		if errors.Is(err, errTooLarge) {
-			s.reject(w, r, http.StatusRequestEntityTooLarge, CodeBadRequest, "Request entity too large")
+			s.reject(w, r, http.StatusRequestEntityTooLarge, CodeBadRequestBody, "Request entity too large")
 		} else {
-			s.reject(w, r, http.StatusBadRequest, CodeBadRequest, "API request error: "+err.Error())
+			s.reject(w, r, http.StatusBadRequest, CodeBadRequestBody, "API request error: "+err.Error())
 		}
 		return
 	}
@@ -343,7 +346,7 @@ func (s *Server) serveRoute(rt *route, w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if inj := s.matchFault(rt.pattern); inj != nil {
-		s.printf("fake: %s %s: fault %s", r.Method, r.URL.RequestURI(), inj.f.describe())
+		s.printf("fake: %s %s: fault %s", r.Method, r.URL.RequestURI(), describe(&inj.f))
 		s.apply(inj, rt, w, r, body)
 		return
 	}

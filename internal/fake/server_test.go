@@ -317,7 +317,7 @@ func TestBodyTooLarge(t *testing.T) {
 	body = append(body, 'a')
 	r = h.send(t, h.signed(t, http.MethodPost, path, body))
 	assert.Equal(t, http.StatusRequestEntityTooLarge, r.status)
-	assert.Equal(t, CodeBadRequest, errorOf(t, r).Code)
+	assert.Equal(t, CodeBadRequestBody, errorOf(t, r).Code)
 
 	// Without a Content-Length the limit still holds.
 	req := h.signed(t, http.MethodPost, path, body)

@@ -82,7 +82,7 @@ type operation struct {
 
 // faultServer is what the four fakes have in common.
 type faultServer interface {
-	InjectFault(fake.Fault) (*fake.Injected, error)
+	InjectFault(fake.Fault) (fake.Injected, error)
 	Requests(route string) int
 	Close()
 }
