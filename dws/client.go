@@ -8,12 +8,11 @@
 // The listing has no pagination: the service returns every record of the cluster in one
 // reply, with their number in Total, so there is no iterator. Nor is there an operation
 // that triggers a dump: the service produces them on its own and the API only reads them
-// (the official SDK v0.1.207 has none either; see API.md §3 in the repository's
-// specification).
+// (the official Huawei Cloud SDK, v0.1.207, has none either).
 //
 // A minimal call:
 //
-//	cfg, err := dws.ConfigFromEnv()
+//	cfg, err := config.Load(ctx)
 //	if err != nil { ... }
 //	client, err := dws.New(cfg)
 //	if err != nil { ... }

@@ -44,5 +44,5 @@ func ExampleFault() {
 	// Output:
 	// error: <nil>
 	// throttled: 2 requests: 3
-	// fake: InjectFault: several actions (Status 503, ResetMidBody); inject one fault per action
+	// csstest: InjectFault: several actions (Status 503, ResetMidBody); inject one fault per action
 }

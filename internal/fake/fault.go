@@ -173,7 +173,7 @@ func (s *Server) validate(f *Fault) error {
 		add("several actions (%s); inject one fault per action", strings.Join(a, ", "))
 	}
 	if len(problems) > 0 {
-		return errors.New("fake: InjectFault: " + strings.Join(problems, "; "))
+		return errors.New(s.service + "test: InjectFault: " + strings.Join(problems, "; "))
 	}
 	return nil
 }

@@ -391,7 +391,7 @@ func TestInjectFaultInvalid(t *testing.T) {
 			assert.Nil(t, inj)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
-			assert.True(t, strings.HasPrefix(err.Error(), "fake: InjectFault: "), err.Error())
+			assert.True(t, strings.HasPrefix(err.Error(), "csstest: InjectFault: "), err.Error())
 		})
 	}
 	assert.Equal(t, http.StatusOK, h.get(t, h.logsPath("c1")).status, "nothing was injected")
