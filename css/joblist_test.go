@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/hcloudlogs/hcloudlogs-go/css"
-	"github.com/hcloudlogs/hcloudlogs-go/fakeclock"
+	"github.com/hcloudlogs/hcloudlogs-go/hcloudtest/fakeclock"
 )
 
 // newJobID is the JobID of the job a jobList starts on POST logs/collect (the

@@ -16,7 +16,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/hcloudlogs/hcloudlogs-go/dws"
-	"github.com/hcloudlogs/hcloudlogs-go/fakeclock"
+	"github.com/hcloudlogs/hcloudlogs-go/hcloudtest/fakeclock"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
 )
 

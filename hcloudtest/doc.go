@@ -10,7 +10,7 @@
 // hcloudtest.CodeBadSignature), so a test that uses one fake need not import this
 // package. The other test helpers are package hcloudtest/recorder, which records a
 // test's traffic with the cloud once and replays it offline from then on, and package
-// fakeclock, a manual clock to share between a client and a fake.
+// hcloudtest/fakeclock, a manual clock to share between a client and a fake.
 //
 // Every fake answers a request in these steps, in order:
 //

@@ -27,7 +27,7 @@ import (
 	"github.com/hcloudlogs/hcloudlogs-go/baremetal/baremetaltest"
 	"github.com/hcloudlogs/hcloudlogs-go/css"
 	"github.com/hcloudlogs/hcloudlogs-go/css/csstest"
-	"github.com/hcloudlogs/hcloudlogs-go/fakeclock"
+	"github.com/hcloudlogs/hcloudlogs-go/hcloudtest/fakeclock"
 	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
 	hcloudotel "github.com/hcloudlogs/hcloudlogs-go/otel"
 )

@@ -19,7 +19,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/hcloudlogs/hcloudlogs-go/baremetal/baremetaltest"
-	"github.com/hcloudlogs/hcloudlogs-go/fakeclock"
+	"github.com/hcloudlogs/hcloudlogs-go/hcloudtest/fakeclock"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
 )
 

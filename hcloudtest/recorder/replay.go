@@ -15,7 +15,7 @@ import (
 
 	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
 
-	"github.com/hcloudlogs/hcloudlogs-go/fakeclock"
+	"github.com/hcloudlogs/hcloudlogs-go/hcloudtest/fakeclock"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
 )
 
