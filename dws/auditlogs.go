@@ -98,35 +98,6 @@ func (c *Client) ListAuditLogRecords(ctx context.Context, req *ListAuditLogRecor
 	return resp, nil
 }
 
-// ValidClusterID reports whether s has the form the DWS API documents for a cluster
-// ID, a UUID: 36 characters, hexadecimal digits (either case) in groups of 8, 4, 4, 4
-// and 12 separated by hyphens. The fake dwstest answers 400 to any other;
-// ListAuditLogRecords refuses, before sending, only what no service of this library
-// accepts as an ID (see package hcloud).
-func ValidClusterID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !isHex(c) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
 // auditLogRecordsWire is the JSON reply of ListAuditLogRecords.
 type auditLogRecordsWire struct {
 	Records   []auditLogRecordWire `json:"records"`

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hcloudlogs/hcloudlogs-go/dws"
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
 )
 
 const auditPath = "/v1.0/" + testProject + "/clusters/" + testCluster + "/audit-log-records"
@@ -217,28 +218,6 @@ func TestListAuditLogRecordsValidation(t *testing.T) {
 	}
 }
 
-func TestValidClusterID(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		id   string
-		want bool
-	}{
-		{testCluster, true},
-		{strings.ToUpper(testCluster), true},
-		{"00000000-0000-0000-0000-000000000000", true},
-		{"", false},
-		{testCluster[:35], false},
-		{testCluster + "0", false},
-		{"a07cb2f7_b17e_4d95_923b_a33d0c884d37", false},
-		{"a07cb2f7-b17e-4d95-923b-a33d0c884d3z", false},
-		{"{07cb2f7-b17e-4d95-923b-a33d0c884d3}", false},
-		{"a07cb2f7-b17e-4d95-923b-a33d0c884d3\u00e9"[:36], false},
-	}
-	for _, tt := range tests {
-		assert.Equal(t, tt.want, dws.ValidClusterID(tt.id), "%q", tt.id)
-	}
-}
-
 func TestListAuditLogRecordsErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -387,7 +366,7 @@ func FuzzListAuditLogRecordsClusterID(f *testing.F) {
 			HTTPClient: &http.Client{Transport: mt}, Retry: dws.RetryPolicy{MaxAttempts: 1}})
 		require.NoError(t, err)
 		_, err = c.ListAuditLogRecords(context.Background(), &dws.ListAuditLogRecordsRequest{ClusterID: id})
-		if !dws.ValidClusterID(id) {
+		if !hcloud.ValidID(id) {
 			require.ErrorIs(t, err, dws.ErrInvalidRequest)
 			require.Empty(t, paths)
 			return

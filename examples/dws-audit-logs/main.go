@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/hcloudlogs/hcloudlogs-go/config"
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
 
 	"github.com/hcloudlogs/hcloudlogs-go/dws"
 	"github.com/hcloudlogs/hcloudlogs-go/dws/dwstest"
@@ -96,8 +97,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	if *cluster != "" && !dws.ValidClusterID(*cluster) {
-		fmt.Fprintf(stderr, "dws-audit-logs: -cluster %q is not a DWS cluster ID (a UUID such as %s)\n", *cluster, demoCluster)
+	if *cluster != "" && !hcloud.ValidID(*cluster) {
+		fmt.Fprintf(stderr, "dws-audit-logs: -cluster %q is not a cluster ID (hexadecimal digits in groups joined by '-', such as %s)\n", *cluster, demoCluster)
 		return exitUsage
 	}
 

@@ -102,11 +102,11 @@ func TestRunUnknownCluster(t *testing.T) {
 
 func TestRunInvalidCluster(t *testing.T) {
 	fakeMode(t)
-	for _, id := range []string{"../etc", "nope", " " + demoCluster, demoCluster + "0"} {
+	for _, id := range []string{"../etc", "nope", " " + demoCluster, demoCluster + "-"} {
 		code, out, errOut := runArgs(t, "-cluster", id)
 		assert.Equal(t, exitUsage, code, id)
 		assert.Empty(t, out, "nothing started, not even the fake")
-		assert.Contains(t, errOut, "dws-audit-logs: -cluster "+strconv.Quote(id)+" is not a DWS cluster ID", id)
+		assert.Contains(t, errOut, "dws-audit-logs: -cluster "+strconv.Quote(id)+" is not a cluster ID", id)
 	}
 }
 
