@@ -13,8 +13,8 @@ import (
 
 	"github.com/hcloudlogs/hcloudlogs-go/baremetal"
 	"github.com/hcloudlogs/hcloudlogs-go/baremetal/baremetaltest"
-	"github.com/hcloudlogs/hcloudlogs-go/hcloudtest/fakeclock"
 	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+	"github.com/hcloudlogs/hcloudlogs-go/hcloudtest/fakeclock"
 )
 
 // lineObserver is an hcloud.Observer that writes one line per event.

@@ -14,8 +14,8 @@ import (
 
 	"github.com/hcloudlogs/hcloudlogs-go/css"
 	"github.com/hcloudlogs/hcloudlogs-go/css/csstest"
-	"github.com/hcloudlogs/hcloudlogs-go/hcloudtest/fakeclock"
 	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+	"github.com/hcloudlogs/hcloudlogs-go/hcloudtest/fakeclock"
 )
 
 // parentKey carries the name of the operation an observed context belongs to.

@@ -27,8 +27,8 @@ import (
 	"github.com/hcloudlogs/hcloudlogs-go/baremetal/baremetaltest"
 	"github.com/hcloudlogs/hcloudlogs-go/css"
 	"github.com/hcloudlogs/hcloudlogs-go/css/csstest"
-	"github.com/hcloudlogs/hcloudlogs-go/hcloudtest/fakeclock"
 	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+	"github.com/hcloudlogs/hcloudlogs-go/hcloudtest/fakeclock"
 	hcloudotel "github.com/hcloudlogs/hcloudlogs-go/otel"
 )
 

@@ -16,8 +16,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/hcloudlogs/hcloudlogs-go/hcloudtest/fakeclock"
 	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
+	"github.com/hcloudlogs/hcloudlogs-go/hcloudtest/fakeclock"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/core"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
 )
