@@ -227,7 +227,7 @@ func (c *Client) WaitForLogBackup(ctx context.Context, req *WaitForLogBackupRequ
 		return nil, c.errNilRequest(op)
 	}
 	o := c.c.Op(op)
-	if err := o.Required("ClusterID", req.ClusterID); err != nil {
+	if err := o.ID("ClusterID", req.ClusterID); err != nil {
 		return nil, err
 	}
 	if err := o.Required("JobID", req.JobID); err != nil {

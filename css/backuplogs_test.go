@@ -620,6 +620,8 @@ func TestWaitForLogBackupValidation(t *testing.T) {
 		{"nil request", nil, nil, "css: WaitForLogBackup: request is nil"},
 		{"no ClusterID", &css.WaitForLogBackupRequest{JobID: newJobID}, nil, "css: WaitForLogBackup: ClusterID is required"},
 		{"no JobID", &css.WaitForLogBackupRequest{ClusterID: testCluster}, nil, "css: WaitForLogBackup: JobID is required"},
+		{"ClusterID not an ID", &css.WaitForLogBackupRequest{ClusterID: "nope", JobID: newJobID}, nil,
+			`css: WaitForLogBackup: ClusterID "nope" is not an ID: want hexadecimal digits in groups separated by '-', at most 64 characters, such as 4213d908-f5dc-4633-8401-cfd7175fca0c`},
 		{"record ID instead of JobID", &css.WaitForLogBackupRequest{ClusterID: testCluster, JobID: "d455a541-597e-4846-a6be-baad0ea361b1"}, nil,
 			`css: WaitForLogBackup: JobID "d455a541-597e-4846-a6be-baad0ea361b1" has the form of a record ID (LogBackup.ID); pass the job's LogBackup.JobID`},
 		{"MinDelay negative", &css.WaitForLogBackupRequest{ClusterID: testCluster, JobID: newJobID}, []css.Option{hcloud.WithMinDelay(-time.Second)},
