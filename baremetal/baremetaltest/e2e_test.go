@@ -145,6 +145,54 @@ func TestEndToEndExportAndDownload(t *testing.T) {
 	assert.Equal(t, 1, srv.Requests(baremetaltest.RouteDownloadLogs))
 }
 
+// TestEndToEndExportAndDownloadVisibleLate runs ExportAndDownload against a service
+// that answers 404 for a fresh export (WithExportVisibleAfter): an export visible
+// within baremetal.GracePeriod is waited for and downloaded; one visible later ends the
+// wait with an error that names the export and wraps baremetal.ErrNotFound.
+func TestEndToEndExportAndDownloadVisibleLate(t *testing.T) {
+	t.Parallel()
+	const serverID = "b3e1a9c0-1d2e-4f3a-8b4c-5d6e7f800008"
+	start := time.Date(2025, 3, 20, 2, 48, 6, 0, time.UTC)
+	t.Run("within the grace period", func(t *testing.T) {
+		t.Parallel()
+		clock := fakeclock.New(start)
+		srv := baremetaltest.NewServer(baremetaltest.WithClock(clock), baremetaltest.WithExportVisibleAfter(10*time.Second))
+		defer srv.Close()
+		c := newClient(t, srv)
+		var out bytes.Buffer
+		export, n, err := exportAndDownload(c, context.Background(), serverID, &out)
+		require.NoError(t, err)
+		assert.Equal(t, "1", export.ID)
+		assert.True(t, export.Status.Done())
+		assert.Equal(t, srv.ArchiveSize(), n)
+		checkArchive(t, out.Bytes())
+		// Polls after 2, 6 and 14 s: 404, 404, then the completed export.
+		assert.Equal(t, []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second}, clock.Sleeps())
+		assert.Equal(t, 3, srv.Requests(baremetaltest.RouteGetLogExport))
+		assert.Equal(t, 1, srv.Requests(baremetaltest.RouteDownloadLogs))
+	})
+	t.Run("after the grace period", func(t *testing.T) {
+		t.Parallel()
+		clock := fakeclock.New(start)
+		srv := baremetaltest.NewServer(baremetaltest.WithClock(clock), baremetaltest.WithExportVisibleAfter(5*time.Minute))
+		defer srv.Close()
+		c := newClient(t, srv)
+		export, n, err := exportAndDownload(c, context.Background(), serverID, io.Discard)
+		require.ErrorIs(t, err, baremetal.ErrNotFound)
+		var ae *baremetal.APIError
+		require.ErrorAs(t, err, &ae)
+		assert.Equal(t, "GetLogExport", ae.Operation)
+		assert.Equal(t, baremetaltest.CodeExportNotFound, ae.Code)
+		assert.Contains(t, err.Error(), "export 1 of server "+serverID)
+		require.NotNil(t, export)
+		assert.Equal(t, baremetal.ExportStatusProcessing, export.Status, "the state ExportLogs answered")
+		assert.Zero(t, n)
+		assert.Greater(t, clock.Now().Sub(start), baremetal.GracePeriod, "gave up only after the grace period")
+		assert.Less(t, clock.Now().Sub(start), 5*time.Minute)
+		assert.Zero(t, srv.Requests(baremetaltest.RouteDownloadLogs))
+	})
+}
+
 func TestEndToEndRetries(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

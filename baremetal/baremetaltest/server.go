@@ -14,6 +14,11 @@
 //   - GetLogExport answers the task's state, computed from the server clock when asked,
 //     so a fake clock (WithClock) makes it deterministic. An unknown task, or one of
 //     another server, answers 404 CodeExportNotFound.
+//   - WithExportVisibleAfter(d) makes a new task answer 404 CodeExportNotFound, to
+//     status and download requests alike, until d after ExportLogs created it, as a
+//     service may for a fresh export. baremetal.Client.ExportAndDownload rides over
+//     such 404s within baremetal.GracePeriod, and after it fails with an error that
+//     names the export and wraps baremetal.ErrNotFound.
 //   - DownloadLogs of a completed task streams a real tar.gz archive of exactly
 //     WithArchiveSize bytes (default 1 MiB), generated while it is sent: a 1 GiB
 //     archive costs no memory. It holds one log file, dump/server.log, and comes with
@@ -162,6 +167,7 @@ type options struct {
 	exportDuration time.Duration
 	archiveSize    int64
 	noRanges       bool
+	visibleAfter   time.Duration
 }
 
 // WithClock sets the server's clock: it judges request dates and drives the export
@@ -181,6 +187,16 @@ func WithAuthToken(token string) Option {
 // zero or negative: exports complete at once).
 func WithExportDuration(d time.Duration) Option {
 	return func(o *options) { o.exportDuration = max(d, 0) }
+}
+
+// WithExportVisibleAfter makes a new export task invisible for d after ExportLogs
+// created it, by the server's clock, as a service that answers status queries for a
+// fresh export late does: until then GetLogExport and DownloadLogs answer 404
+// CodeExportNotFound for it, as for an unknown task. The task runs from its creation
+// all the same, so a task that runs for less than d is already completed when it
+// becomes visible. A zero or negative d makes tasks visible at once (the default).
+func WithExportVisibleAfter(d time.Duration) Option {
+	return func(o *options) { o.visibleAfter = max(d, 0) }
 }
 
 // WithArchiveSize sets the exact size of every archive, in bytes (default 1 MiB).
@@ -214,6 +230,7 @@ type Server struct {
 
 	f              *fake.Server
 	exportDuration time.Duration
+	visibleAfter   time.Duration
 	archiveSize    int64
 	ranges         bool   // downloads honour Range
 	pattern        []byte // the log file's text, shared read-only by every download
@@ -225,11 +242,12 @@ type Server struct {
 	lastID  int
 }
 
-// export is one export task.
+// export is one export task. It answers 404 before visible (WithExportVisibleAfter).
 type export struct {
 	id       string
 	serverID string
 	created  time.Time
+	visible  time.Time
 }
 
 // NewServer starts a fake on 127.0.0.1 with a random port. Stop it with Close.
@@ -248,6 +266,7 @@ func NewServer(opts ...Option) *Server {
 		Credentials:    f.Credentials,
 		f:              f,
 		exportDuration: o.exportDuration,
+		visibleAfter:   o.visibleAfter,
 		archiveSize:    o.archiveSize,
 		ranges:         !o.noRanges,
 		pattern:        newPattern(),
@@ -341,19 +360,20 @@ func (s *Server) exportLogs(w http.ResponseWriter, r *http.Request, body []byte)
 	now := s.f.Now()
 	s.mu.Lock()
 	s.lastID++
-	e := &export{id: strconv.Itoa(s.lastID), serverID: r.PathValue("id"), created: now}
+	e := &export{id: strconv.Itoa(s.lastID), serverID: r.PathValue("id"), created: now, visible: now.Add(s.visibleAfter)}
 	s.exports[e.id] = e
 	s.mu.Unlock()
 	fake.WriteJSON(w, http.StatusAccepted, s.state(e, now))
 }
 
-// lookup returns the task the request names, or answers 404 and returns nil.
-func (s *Server) lookup(w http.ResponseWriter, r *http.Request) *export {
+// lookup returns the task the request names, or answers 404 and returns nil when
+// there is none or it is not visible yet at now.
+func (s *Server) lookup(w http.ResponseWriter, r *http.Request, now time.Time) *export {
 	serverID, id := r.PathValue("id"), r.PathValue("export_id")
 	s.mu.Lock()
 	e := s.exports[id]
 	s.mu.Unlock()
-	if e == nil || e.serverID != serverID {
+	if e == nil || e.serverID != serverID || now.Before(e.visible) {
 		fake.WriteError(w, http.StatusNotFound, CodeExportNotFound,
 			fmt.Sprintf("export task %q of physical server %q does not exist", id, serverID))
 		return nil
@@ -363,18 +383,20 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request) *export {
 
 // getLogExport answers a task's state.
 func (s *Server) getLogExport(w http.ResponseWriter, r *http.Request, _ []byte) {
-	if e := s.lookup(w, r); e != nil {
-		fake.WriteJSON(w, http.StatusOK, s.state(e, s.f.Now()))
+	now := s.f.Now()
+	if e := s.lookup(w, r, now); e != nil {
+		fake.WriteJSON(w, http.StatusOK, s.state(e, now))
 	}
 }
 
 // downloadLogs streams a completed task's archive.
 func (s *Server) downloadLogs(w http.ResponseWriter, r *http.Request, _ []byte) {
-	e := s.lookup(w, r)
+	now := s.f.Now()
+	e := s.lookup(w, r, now)
 	if e == nil {
 		return
 	}
-	if st := s.state(e, s.f.Now()); st.Status != statusCompleted {
+	if st := s.state(e, now); st.Status != statusCompleted {
 		fake.WriteError(w, http.StatusConflict, CodeExportNotReady,
 			fmt.Sprintf("export task %q is %s (%s); download it once it is completed", e.id, st.Status, st.Percentage))
 		return

@@ -120,6 +120,41 @@ func TestServerExportCompletesAtOnce(t *testing.T) {
 	assert.Equal(t, `"100%"`, string(w["percentage"]))
 }
 
+// TestServerExportVisibleAfter checks WithExportVisibleAfter: a new task answers 404
+// CodeExportNotFound to status and download requests until the delay has passed, and
+// runs from its creation all the same.
+func TestServerExportVisibleAfter(t *testing.T) {
+	t.Parallel()
+	clock := fakeclock.New(time.Date(2025, 3, 20, 2, 48, 6, 0, time.UTC))
+	srv := baremetaltest.NewServer(baremetaltest.WithClock(clock), baremetaltest.WithExportVisibleAfter(10*time.Second),
+		baremetaltest.WithArchiveSize(baremetaltest.MinArchiveSize))
+	defer srv.Close()
+	path := exportsPath(srv, "srv-1")
+	start := clock.Now()
+
+	r := rawDo(t, srv, clock.Now(), http.MethodPost, path, "")
+	require.Equal(t, http.StatusAccepted, r.status, "%s", r.body)
+	assert.JSONEq(t, `{"export_id":"1","status":"processing","percentage":"0%","created_at":"2025-03-20T02:48:06Z"}`, string(r.body))
+
+	for _, at := range []time.Duration{0, 5 * time.Second, 10*time.Second - time.Millisecond} {
+		clock.Set(start.Add(at))
+		for _, p := range []string{path + "/1", path + "/1/content"} {
+			r := rawDo(t, srv, clock.Now(), http.MethodGet, p, "")
+			require.Equal(t, http.StatusNotFound, r.status, "GET %s at %v: %s", p, at, r.body)
+			assert.Equal(t, `"`+baremetaltest.CodeExportNotFound+`"`, string(decodeWire(t, r.body)["error_code"]))
+		}
+	}
+
+	clock.Set(start.Add(10 * time.Second))
+	r = rawDo(t, srv, clock.Now(), http.MethodGet, path+"/1", "")
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	assert.JSONEq(t, `{"export_id":"1","status":"completed","percentage":"100%","created_at":"2025-03-20T02:48:06Z"}`, string(r.body),
+		"the task ran while it was not visible")
+	r = rawDo(t, srv, clock.Now(), http.MethodGet, path+"/1/content", "")
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	assert.Len(t, r.body, baremetaltest.MinArchiveSize)
+}
+
 func TestServerDownload(t *testing.T) {
 	t.Parallel()
 	clock := fakeclock.New(time.Date(2025, 3, 20, 2, 48, 6, 0, time.UTC))

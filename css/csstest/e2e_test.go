@@ -38,6 +38,44 @@ func TestEndToEndBackupLogs(t *testing.T) {
 	assert.Equal(t, 3, srv.Requests(csstest.RouteListLogBackups))
 }
 
+// TestEndToEndBackupLogsListedLate runs BackupLogs against a service that lists a new
+// job late (WithListingDelay): a job listed within css.GracePeriod is found, already
+// over; one listed later ends the wait with css.ErrJobNotListed.
+func TestEndToEndBackupLogsListedLate(t *testing.T) {
+	t.Parallel()
+	t.Run("within the grace period", func(t *testing.T) {
+		t.Parallel()
+		srv, client, clock := setup(t, csstest.WithListingDelay(10*time.Second))
+		start := clock.Now()
+		job, err := client.BackupLogs(context.Background(), &css.CreateLogBackupRequest{ClusterID: clusterA})
+		require.NoError(t, err)
+		assert.Equal(t, css.LogBackupSucceeded, job.Status)
+		assert.Equal(t, start, job.CreatedAt)
+		assert.Equal(t, srv.LogBackups(clusterA)[0], *job)
+		// Polls right after the trigger and after 2, 6 and 14 s: the job is listed from 10 s.
+		assert.Equal(t, []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second}, clock.Sleeps())
+		assert.Equal(t, 5, srv.Requests(csstest.RouteListLogBackups), "the snapshot and four polls")
+	})
+	t.Run("after the grace period", func(t *testing.T) {
+		t.Parallel()
+		srv, client, clock := setup(t, csstest.WithListingDelay(5*time.Minute))
+		start := clock.Now()
+		job, err := client.BackupLogs(context.Background(), &css.CreateLogBackupRequest{ClusterID: clusterA})
+		assert.Nil(t, job)
+		require.ErrorIs(t, err, css.ErrJobNotListed)
+		assert.Contains(t, err.Error(), clusterA)
+		assert.Contains(t, err.Error(), css.GracePeriod.String())
+		assert.Greater(t, clock.Now().Sub(start), css.GracePeriod, "gave up only after the grace period")
+		assert.Less(t, clock.Now().Sub(start), 5*time.Minute)
+		assert.Empty(t, srv.LogBackups(clusterA))
+
+		clock.Set(start.Add(5 * time.Minute))
+		jobs := srv.LogBackups(clusterA)
+		require.Len(t, jobs, 1, "the job ran all the same")
+		assert.Equal(t, css.LogBackupSucceeded, jobs[0].Status)
+	})
+}
+
 func TestEndToEndBackupLogsFailure(t *testing.T) {
 	t.Parallel()
 	_, client, _ := setup(t, csstest.WithJobFailure("OBS bucket css-backup is not reachable"))

@@ -69,6 +69,9 @@ func (s *Server) createLogBackup(w http.ResponseWriter, r *http.Request, _ []byt
 	if s.opts.failure != "" {
 		j.final, j.failedMsg = css.LogBackupFailed, s.opts.failure
 	}
+	if s.opts.listingDelay > 0 {
+		j.listedAt = now.Add(s.opts.listingDelay)
+	}
 	c.jobs = append(c.jobs, j)
 	c.busyUntil = end
 	writeEmpty(w)
@@ -109,7 +112,7 @@ func (s *Server) position(r *http.Request) (int, error) {
 	return fake.QueryInt(r, name, 1, 1, hi)
 }
 
-// listLogBackups serves a page of jobs, newest first (or oldest first,
+// listLogBackups serves a page of the listed jobs, newest first (or oldest first,
 // WithOldestFirst): GET logs/records.
 func (s *Server) listLogBackups(w http.ResponseWriter, r *http.Request, _ []byte) {
 	offset, err := s.position(r)
@@ -146,19 +149,26 @@ func (s *Server) listLogBackups(w http.ResponseWriter, r *http.Request, _ []byte
 	}
 	out := listJSON{ClusterLogRecord: []recordJSON{}}
 	total := 0
-	if filter == "" {
-		// Unfiltered: index the page directly, O(limit) whatever the length.
+	if filter == "" && s.opts.listingDelay == 0 {
+		// Unfiltered, every job listed: index the page directly, O(limit) whatever the
+		// length.
 		total = len(c.jobs)
 		for k := offset - 1; k < len(c.jobs) && len(out.ClusterLogRecord) < limit; k++ {
 			out.ClusterLogRecord = append(out.ClusterLogRecord, c.wire(at(k), now))
 		}
 	} else {
-		// Filtered: the states depend on the clock, so count every match.
+		// Filtered, or jobs listed late: the states and the listing depend on the clock,
+		// so count every match.
 		for k := range len(c.jobs) {
 			j := at(k)
-			status, _ := j.at(now)
-			if (status == css.LogBackupFailed) != (filter == css.StatusFilterFailed) {
+			if !j.listed(now) {
 				continue
+			}
+			if filter != "" {
+				status, _ := j.at(now)
+				if (status == css.LogBackupFailed) != (filter == css.StatusFilterFailed) {
+					continue
+				}
 			}
 			total++
 			if total >= offset && len(out.ClusterLogRecord) < limit {

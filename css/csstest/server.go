@@ -38,7 +38,11 @@
 //   - WithOldestFirst: the list oldest first instead of newest first;
 //   - WithoutTotal: no totalSize in the reply (the documentation's example has none);
 //   - WithOffsetCeiling: refuse a position above 1000 with 400 CodeInvalidParameter,
-//     the documented range.
+//     the documented range;
+//   - WithListingDelay(d): list a job started by CreateLogBackup only d after it
+//     started, as a service that lists a new job late does. css.BackupLogs and
+//     css.WaitForLogBackup find a job listed within css.GracePeriod and fail with an
+//     error wrapping css.ErrJobNotListed after it.
 //
 // It does not start the daily Auto jobs of an automatic backup policy; seed them with
 // AddLogBackup. Faults (throttling, resets, malformed bodies...) are injected with
@@ -159,6 +163,7 @@ type options struct {
 	oldestFirst   bool
 	noTotal       bool
 	offsetCeiling bool
+	listingDelay  time.Duration
 }
 
 // PositionParam names the query parameter the server reads the position of a page's
@@ -209,6 +214,17 @@ func WithoutTotal() Option { return func(o *options) { o.noTotal = true } }
 // the top of the documented range of offset) with 400 CodeInvalidParameter, whichever
 // parameter carries it.
 func WithOffsetCeiling() Option { return func(o *options) { o.offsetCeiling = true } }
+
+// WithListingDelay makes a job started by CreateLogBackup appear in the job list only
+// d after it started, by the server's clock, as a service that lists a new job late
+// does: until then the list (and LogBackups) leaves it out and totalSize does not
+// count it. The job runs from the start all the same: CreateLogBackup answers 409
+// CodeJobRunning while it runs, and a job that runs for less than d is already over
+// when it first appears. Jobs added with AddLogBackup or AddLogBackups are listed at
+// once. A zero or negative d lists every job at once (the default).
+func WithListingDelay(d time.Duration) Option {
+	return func(o *options) { o.listingDelay = max(d, 0) }
+}
 
 // WithClock makes the server tell time by clock: signatures are judged and jobs age
 // by it. Config passes the same clock to the client.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hcloudlogs/hcloudlogs-go/css"
 	"github.com/hcloudlogs/hcloudlogs-go/css/csstest"
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
 	"github.com/hcloudlogs/hcloudlogs-go/hcloudtest/fakeclock"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
 )
@@ -219,6 +220,47 @@ func TestJobLifecycle(t *testing.T) {
 	jobs = srv.LogBackups(clusterA)
 	require.Len(t, jobs, 2)
 	assert.Equal(t, css.LogBackupRunning, jobs[0].Status, "newest first")
+}
+
+// TestListingDelay checks WithListingDelay: a started job is left out of the list, its
+// total and LogBackups until the delay has passed, while it keeps the cluster busy
+// from the start; a seeded job is listed at once.
+func TestListingDelay(t *testing.T) {
+	t.Parallel()
+	srv, client, clock := setup(t, csstest.WithListingDelay(10*time.Second), csstest.WithJobDuration(time.Hour))
+	ctx := context.Background()
+	seeded, err := srv.AddLogBackup(clusterA, css.LogBackup{CreatedAt: clock.Now().Add(-time.Hour)})
+	require.NoError(t, err)
+	start := clock.Now()
+	_, err = client.CreateLogBackup(ctx, &css.CreateLogBackupRequest{ClusterID: clusterA})
+	require.NoError(t, err)
+
+	list := func(filter css.StatusFilter) []css.LogBackup {
+		t.Helper()
+		resp, err := client.ListLogBackups(ctx, &css.ListLogBackupsRequest{ClusterID: clusterA, Status: filter})
+		require.NoError(t, err)
+		require.NotNil(t, resp.Total)
+		assert.Len(t, resp.Records, *resp.Total, "totalSize counts the listed jobs only")
+		return resp.Records
+	}
+	assert.Equal(t, []css.LogBackup{seeded}, list(""), "not listed yet")
+	assert.Equal(t, []css.LogBackup{seeded}, list(css.StatusFilterNotFailed))
+	assert.Equal(t, []css.LogBackup{seeded}, srv.LogBackups(clusterA))
+
+	_, err = client.CreateLogBackup(ctx, &css.CreateLogBackupRequest{ClusterID: clusterA},
+		hcloud.WithRetry(hcloud.RetryPolicy{MaxAttempts: 1}))
+	require.ErrorIs(t, err, css.ErrConflict, "the unlisted job runs all the same")
+
+	clock.Set(start.Add(10*time.Second - time.Millisecond))
+	assert.Len(t, list(""), 1)
+	clock.Set(start.Add(10 * time.Second))
+	jobs := list("")
+	require.Len(t, jobs, 2, "listed once the delay has passed")
+	assert.Equal(t, css.LogBackupRunning, jobs[0].Status)
+	assert.Equal(t, start, jobs[0].CreatedAt)
+	assert.Equal(t, seeded, jobs[1])
+	assert.Len(t, list(css.StatusFilterNotFailed), 2)
+	assert.Equal(t, jobs, srv.LogBackups(clusterA))
 }
 
 func TestJobFailure(t *testing.T) {

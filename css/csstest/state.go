@@ -46,9 +46,11 @@ type realTime struct {
 
 // job is one log backup job. A job started by CreateLogBackup has endAt set: it runs
 // until then and ends in final. A seeded job has a zero endAt and is always in final.
+// A job with listedAt set (WithListingDelay) is left out of the list before then.
 type job struct {
 	id, jobID, logPath string
 	createdAt          time.Time
+	listedAt           time.Time
 	endAt              time.Time
 	finishedAt         time.Time
 	final              css.LogBackupStatus
@@ -66,6 +68,9 @@ func (j *job) at(now time.Time) (css.LogBackupStatus, time.Time) {
 	}
 	return j.final, j.endAt
 }
+
+// listed reports whether the list shows j at now.
+func (j *job) listed(now time.Time) bool { return !now.Before(j.listedAt) }
 
 // logLine is one run log line of a node.
 type logLine struct {
@@ -225,8 +230,8 @@ func (s *Server) AddLogBackups(clusterID string, n int) error {
 }
 
 // LogBackups returns a cluster's jobs as the list serves them, newest first (oldest
-// first WithOldestFirst), with their states at the server's time; nil for an unknown
-// cluster.
+// first WithOldestFirst), with their states at the server's time, and without the
+// jobs not listed yet (WithListingDelay); nil for an unknown cluster.
 func (s *Server) LogBackups(clusterID string) []css.LogBackup {
 	now := s.Now()
 	s.mu.Lock()
@@ -237,7 +242,9 @@ func (s *Server) LogBackups(clusterID string) []css.LogBackup {
 	}
 	out := make([]css.LogBackup, 0, len(c.jobs))
 	for i := len(c.jobs) - 1; i >= 0; i-- {
-		out = append(out, c.view(&c.jobs[i], now))
+		if c.jobs[i].listed(now) {
+			out = append(out, c.view(&c.jobs[i], now))
+		}
 	}
 	if s.opts.oldestFirst {
 		slices.Reverse(out)
