@@ -311,9 +311,11 @@ func retryableTransportError(err error) bool {
 	switch {
 	case errors.As(err, &unknownAuthority), errors.As(err, &hostname), errors.As(err, &invalid), errors.As(err, &local):
 		return false
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.Canceled):
 		return false
 	}
+	// A deadline that is not the call's own (checkRetry looks at the call's context
+	// first) is an attempt's: Config.HTTPClient.Timeout, which a new attempt resets.
 	return true
 }
 

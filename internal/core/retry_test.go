@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -248,6 +250,47 @@ func TestDialErrorsRetriedForEveryMethod(t *testing.T) {
 	require.Len(t, reqs, 2)
 	assert.Equal(t, reqs[0].body, reqs[1].body)
 	assert.NoError(t, reqs[1].verifyErr)
+}
+
+// TestAttemptTimeoutRetried: Config.HTTPClient.Timeout bounds one attempt; a GET whose
+// attempt times out is retried like any transport error, while the call's own context
+// still ends the call.
+func TestAttemptTimeoutRetried(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			// The first attempt gets no answer in time: the client times out.
+			select {
+			case <-r.Context().Done():
+			case <-release:
+			}
+			return
+		}
+		w.Header().Set("X-Request-Id", "req-2")
+		_, _ = w.Write([]byte(`{}`))
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	f := newFixture(t, func(c *Config) {
+		c.HTTPClient = &http.Client{Timeout: 100 * time.Millisecond}
+		c.ServiceEndpoints = map[string][]string{ServiceCSS: {srv.URL}}
+		c.AllowInsecureHTTP = true
+	})
+	meta, err := f.client.Do(context.Background(), &listCall, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "req-2", meta.RequestID)
+	assert.Equal(t, int32(2), calls.Load())
+
+	// A POST that timed out may have reached the server: it is not sent again.
+	calls.Store(0)
+	_, err = f.client.Do(context.Background(), &postCall, nil)
+	var re *RequestError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, 1, re.Attempts)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Equal(t, int32(1), calls.Load())
 }
 
 // timeoutError is a transport timeout, as net reports one.
