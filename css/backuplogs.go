@@ -62,10 +62,11 @@ func (e *JobFailedError) Error() string {
 // job that finished just before the trigger, or an Auto job, is therefore never
 // mistaken for the new one, and a job that is already over by the first poll is still
 // found. The list may be sorted newest first or oldest first and span any number of
-// pages: until the job is identified each poll reads the whole list (a list sorted
-// newest first only down to the jobs stamped before that cutoff); afterwards each poll
-// reads the one page around the job's last position, and the whole list again only if
-// the job moved out of it. When the new job is not listed within GracePeriod of the
+// pages: until the job is identified each poll reads the list only as far as the jobs
+// stamped before that cutoff (a list sorted newest first from its start, one sorted
+// oldest first from its end, when the service reports the total and honours the
+// position; otherwise the whole list); afterwards each poll reads the one page around
+// the job's last position, and the list again only if the job moved out of it. When the new job is not listed within GracePeriod of the
 // trigger, the error wraps ErrJobNotListed.
 //
 // Polls start hcloud.WithMinDelay apart (default 2 s) and double up to
@@ -357,11 +358,12 @@ func (t *jobTracker) find(ctx context.Context, identify func(context.Context) (*
 	return job, err
 }
 
-// scanJobs calls visit with every job of the cluster and its 1-based position, in list
-// order, until visit returns false or the list ends. While the jobs read so far are
-// sorted newest first (no job newer than the one before it, and at least one older),
-// it also stops after the first job stamped before since: the jobs after it are older
-// still.
+// scanJobs calls visit with every job of the cluster and its 1-based position, until
+// visit returns false or the list ends. While the jobs read so far are sorted newest
+// first (no job newer than the one before it, and at least one older), it also stops
+// after the first job stamped before since: the jobs after it are older still. A list
+// sorted oldest first whose first page is all older than since is read from its end
+// instead (see scanTail), so that the recent jobs cost a page or two, not the list.
 func (c *Client) scanJobs(ctx context.Context, clusterID string, since time.Time, opts []Option, visit func(pos int, b LogBackup) bool) error {
 	r, err := c.validatedCopy("ListLogBackups", &ListLogBackupsRequest{ClusterID: clusterID, Limit: backupScanPageSize})
 	if err != nil {
@@ -371,26 +373,82 @@ func (c *Client) scanJobs(ctx context.Context, clusterID string, since time.Time
 	newestFirst, descending := true, false
 	var prev time.Time
 	// The scan's pages are polls of the waiter, not a walk of their own.
-	for b, err := range c.logBackupPager("ListLogBackups", "", r, opts).All(ctx) {
+	for page, err := range c.logBackupPager("ListLogBackups", "", r, opts).Pages(ctx) {
 		if err != nil {
 			return err
 		}
-		pos++
-		if pos > 1 {
-			switch {
-			case b.CreatedAt.After(prev):
-				newestFirst = false
-			case b.CreatedAt.Before(prev):
-				descending = true
+		for _, b := range page.Records {
+			pos++
+			if pos > 1 {
+				switch {
+				case b.CreatedAt.After(prev):
+					newestFirst = false
+				case b.CreatedAt.Before(prev):
+					descending = true
+				}
+			}
+			prev = b.CreatedAt
+			if !visit(pos, b) {
+				return nil
+			}
+			if newestFirst && descending && b.CreatedAt.Before(since) {
+				return nil
 			}
 		}
-		prev = b.CreatedAt
-		if !visit(pos, b) {
-			return nil
-		}
-		if newestFirst && descending && b.CreatedAt.Before(since) {
+		if pos == len(page.Records) && !since.IsZero() && ascending(page.Records) && prev.Before(since) &&
+			page.Total != nil && *page.Total > pos && c.scanTail(ctx, clusterID, page.Records[0], pos, *page.Total, since, opts, visit) {
 			return nil
 		}
 	}
 	return nil
+}
+
+// ascending reports whether jobs are sorted oldest first: each no older than the one
+// before it, and at least one newer.
+func ascending(jobs []LogBackup) bool {
+	newer := false
+	for i := 1; i < len(jobs); i++ {
+		switch {
+		case jobs[i].CreatedAt.Before(jobs[i-1].CreatedAt):
+			return false
+		case jobs[i].CreatedAt.After(jobs[i-1].CreatedAt):
+			newer = true
+		}
+	}
+	return newer
+}
+
+// scanTail reads a list sorted oldest first from its end, for scanJobs: the list holds
+// total jobs, of which the first read were visited already, and head is its first job.
+// It visits the jobs of windows of backupScanPageSize positions from the end backwards,
+// each window in list order, and stops after a window whose first job is stamped
+// before since (older windows are older still), when visit returns false, or at the
+// jobs already read. It reports false, for scanJobs to read on from where it was, when
+// a request fails or a window comes back with the head of the list (a service that
+// ignores the position); the jobs it visited then are visited again.
+func (c *Client) scanTail(ctx context.Context, clusterID string, head LogBackup, read, total int, since time.Time, opts []Option, visit func(pos int, b LogBackup) bool) bool {
+	for end := total; end > read; end -= backupScanPageSize {
+		start := max(end-backupScanPageSize+1, read+1)
+		var first *LogBackup
+		// A service that caps its pages may answer a window in several.
+		for pos := start; pos <= end; {
+			resp, err := c.ListLogBackups(ctx, &ListLogBackupsRequest{ClusterID: clusterID, Offset: pos, Limit: end - pos + 1}, opts...)
+			if err != nil || len(resp.Records) == 0 || logBackupKey(resp.Records[0]) == logBackupKey(head) {
+				return false
+			}
+			if first == nil {
+				first = &resp.Records[0]
+			}
+			for _, b := range resp.Records {
+				if !visit(pos, b) {
+					return true
+				}
+				pos++
+			}
+		}
+		if first.CreatedAt.Before(since) {
+			return true
+		}
+	}
+	return true
 }

@@ -320,8 +320,9 @@ func TestBackupLogsOldestFirst(t *testing.T) {
 	assertNewJob(t, job, now, css.LogBackupSucceeded)
 	assert.Equal(t, []time.Duration{2 * time.Second, 4 * time.Second}, clock.Sleeps())
 	// 252 jobs before the trigger, 253 after: the snapshot and the identifying poll read
-	// the three pages; the next polls read only the page around position 253.
-	assert.Equal(t, []int{1, 101, 201, 1, 101, 201, 203, 203}, l.listOffsets())
+	// the first page, see it ascend, and read the last window of 100 (153..252, then
+	// 154..253); the next polls read only the page around position 253.
+	assert.Equal(t, []int{1, 153, 1, 154, 203, 203}, l.listOffsets())
 	assertSigned(t, m)
 }
 
@@ -333,8 +334,9 @@ func TestBackupLogsManyPages(t *testing.T) {
 		// wantOffsets are the list requests after the trigger.
 		wantOffsets []int
 	}{
-		// The identifying poll reads all 21 pages; each later poll one page.
-		{"oldest first", true, append(pageOffsets(2001), 1951, 1951)},
+		// The identifying poll reads the first page, sees the list ascend, and reads
+		// the last page (jobs 1902..2001), where the new job is; each later poll one page.
+		{"oldest first", true, []int{1, 1902, 1951, 1951}},
 		// The new job is first; the history is older than the skew allowance.
 		{"newest first", false, []int{1, 1, 1}},
 	} {
@@ -351,21 +353,15 @@ func TestBackupLogsManyPages(t *testing.T) {
 			offsets := l.listOffsets()
 			require.Greater(t, len(offsets), len(tc.wantOffsets))
 			assert.Equal(t, tc.wantOffsets, offsets[len(offsets)-len(tc.wantOffsets):])
-			if !tc.oldestFirst {
+			if tc.oldestFirst {
+				assert.Equal(t, []int{1, 1901, 1, 1902, 1951, 1951}, offsets,
+					"a list sorted oldest first is read from its end, down to the skew allowance only")
+			} else {
 				assert.Equal(t, []int{1, 1, 1, 1}, offsets, "a list sorted newest first is read down to the skew allowance only")
 			}
 			assertSigned(t, m)
 		})
 	}
-}
-
-// pageOffsets returns the offsets of the pages of 100 that cover n jobs.
-func pageOffsets(n int) []int {
-	var out []int
-	for off := 1; off <= n; off += 100 {
-		out = append(out, off)
-	}
-	return out
 }
 
 func TestBackupLogsIgnoresAutoAndOlderJobs(t *testing.T) {
@@ -680,4 +676,27 @@ func TestWaitForLogBackupFake(t *testing.T) {
 	assert.Equal(t, running.ID, job.ID)
 	assert.Equal(t, css.LogBackupSucceeded, job.Status)
 	assert.Equal(t, []time.Duration{2 * time.Second, 4 * time.Second}, clock.Sleeps())
+}
+
+// TestBackupLogsOldestFirstStartOnly: on a service that lists oldest first and honours
+// only start, reading the list from its end comes back with its head; BackupLogs then
+// reads the whole list, through start, and still finds its job.
+func TestBackupLogsOldestFirstStartOnly(t *testing.T) {
+	t.Parallel()
+	clock := fakeclock.New(time.Now().UTC().Truncate(time.Millisecond))
+	srv := csstest.NewServer(csstest.WithClock(clock), csstest.WithOldestFirst(),
+		csstest.WithPositionParam(csstest.PositionStart), csstest.WithJobDuration(3*time.Second))
+	t.Cleanup(srv.Close)
+	srv.AddCluster(testCluster)
+	require.NoError(t, srv.AddLogBackups(testCluster, 250))
+	cfg := srv.Config()
+	cfg.Clock = clock
+	c, err := css.New(cfg)
+	require.NoError(t, err)
+
+	job, err := c.BackupLogs(within(t, clock), &css.CreateLogBackupRequest{ClusterID: testCluster})
+	require.NoError(t, err)
+	assert.Equal(t, css.LogBackupSucceeded, job.Status)
+	assert.Equal(t, css.JobTypeManual, job.JobType)
+	assert.False(t, job.CreatedAt.Before(clock.Now().Add(-time.Minute)), "the new job, not one of the 250 older ones")
 }
