@@ -5,57 +5,36 @@ import (
 	"strings"
 )
 
-// known are the region IDs the library knows: the union of the region lists of the
+// serviceOnly are the known region IDs that the IAM endpoint table (iamRegions) lacks.
+// The regions the library knows are both lists: the union of the region lists of the
 // official Huawei Cloud SDK (huaweicloud-sdk-go-v3, and the Python SDK where it is
 // newer) for CSS (services/css/v1/region), HSS (services/hss/v5/region), DWS
 // (services/dws/v2/region) and CloudDC (services/clouddc/v1/region), and of its IAM
-// endpoint table (iamRegions). A region missing from one service's list is still
-// known: the endpoint derived from it may well exist.
-var known = map[string]bool{
-	"ae-ad-1":          true,
-	"af-north-1":       true,
-	"af-south-1":       true,
-	"ap-southeast-1":   true,
-	"ap-southeast-2":   true,
-	"ap-southeast-3":   true,
-	"ap-southeast-4":   true,
-	"cn-east-2":        true,
-	"cn-east-3":        true,
-	"cn-east-4":        true,
-	"cn-east-5":        true,
-	"cn-north-1":       true,
-	"cn-north-2":       true,
-	"cn-north-4":       true,
-	"cn-north-9":       true,
-	"cn-north-11":      true,
-	"cn-north-12":      true,
-	"cn-south-1":       true,
-	"cn-south-2":       true,
-	"cn-south-4":       true,
-	"cn-southwest-2":   true,
-	"cn-southwest-3":   true,
-	"eu-west-0":        true,
-	"eu-west-101":      true,
-	"la-north-2":       true,
-	"la-south-2":       true,
-	"me-east-1":        true,
-	"my-kualalumpur-1": true,
-	"na-mexico-1":      true,
-	"ru-moscow-1":      true,
-	"sa-brazil-1":      true,
-	"tr-west-1":        true,
+// endpoint table. A region missing from one service's list is still known: the
+// endpoint derived from it may well exist.
+var serviceOnly = map[string]bool{
+	"af-north-1":     true,
+	"cn-north-11":    true,
+	"cn-north-12":    true,
+	"cn-south-4":     true,
+	"cn-southwest-3": true,
+	"eu-west-101":    true,
 }
 
 // Known reports whether region (matched case-insensitively) is a region ID the
 // library knows.
 func Known(region string) bool {
-	return known[strings.ToLower(region)]
+	region = strings.ToLower(region)
+	return serviceOnly[region] || iamRegions[region]
 }
 
 // All returns the known region IDs, sorted.
 func All() []string {
-	out := make([]string, 0, len(known))
-	for r := range known {
+	out := make([]string, 0, len(serviceOnly)+len(iamRegions))
+	for r := range serviceOnly {
+		out = append(out, r)
+	}
+	for r := range iamRegions {
 		out = append(out, r)
 	}
 	slices.Sort(out)
@@ -73,7 +52,7 @@ const maxSuggestDistance = 2
 // my-kualalumpur-1). Nil when none is close, or when region is known.
 func Suggest(region string) []string {
 	region = strings.ToLower(region)
-	if region == "" || known[region] {
+	if region == "" || Known(region) {
 		return nil
 	}
 	all := All()
