@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/wait"
+	"github.com/hcloudlogs/hcloudlogs-go/internal/wire"
 )
 
 // ClockSkewAllowance is how much earlier than the client's clock at the trigger a job
@@ -234,7 +234,7 @@ func (c *Client) WaitForLogBackup(ctx context.Context, req *WaitForLogBackupRequ
 	if err := o.Required("JobID", req.JobID); err != nil {
 		return nil, err
 	}
-	if looksLikeUUID(req.JobID) {
+	if wire.IsUUID(req.JobID) {
 		return nil, o.Invalid("JobID", "%q has the form of a record ID (LogBackup.ID); pass the job's LogBackup.JobID", req.JobID)
 	}
 	set := hcloud.Apply(opts)
@@ -286,26 +286,6 @@ func (c *Client) WaitForLogBackup(ctx context.Context, req *WaitForLogBackupRequ
 	default:
 		return nil, fmt.Errorf("css: %s: waiting for job id %s of cluster %s (%s when last listed): %w", op, req.JobID, req.ClusterID, job.Status, err)
 	}
-}
-
-// looksLikeUUID reports whether s has the 8-4-4-4-12 form of a job record's ID.
-func looksLikeUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, r := range s {
-		switch i {
-		case 8, 13, 18, 23:
-			if r != '-' {
-				return false
-			}
-		default:
-			if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // jobTracker finds one job of a cluster's list on each poll of a waiter: by a scan of

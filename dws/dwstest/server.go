@@ -42,6 +42,7 @@ import (
 
 	"github.com/hcloudlogs/hcloudlogs-go/dws"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/fake"
+	"github.com/hcloudlogs/hcloudlogs-go/internal/wire"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
 )
 
@@ -272,7 +273,7 @@ func formatTime(t time.Time) string {
 // listAuditLogRecords serves RouteListAuditLogRecords.
 func (s *Server) listAuditLogRecords(w http.ResponseWriter, r *http.Request, _ []byte) {
 	id := r.PathValue("cluster_id")
-	if !isUUID(id) {
+	if !wire.IsUUID(id) {
 		fake.WriteError(w, http.StatusBadRequest, CodeInvalidClusterID,
 			fmt.Sprintf("Invalid parameter: cluster_id %q is not a 36-character UUID.", id))
 		return
@@ -302,31 +303,4 @@ func (s *Server) listAuditLogRecords(w http.ResponseWriter, r *http.Request, _ [
 		return
 	}
 	fake.WriteJSON(w, http.StatusOK, reply)
-}
-
-// isUUID reports whether s has the form the DWS API documents for a cluster ID, a
-// UUID: 36 characters, hexadecimal digits (either case) in groups of 8, 4, 4, 4 and 12
-// separated by hyphens. The fake answers 400 to any other cluster ID.
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !isHex(c) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }

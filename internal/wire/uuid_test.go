@@ -1,4 +1,4 @@
-package dwstest
+package wire
 
 import (
 	"strings"
@@ -27,6 +27,6 @@ func TestIsUUID(t *testing.T) {
 		{"a07cb2f7-b17e-4d95-923b-a33d0c884d3\u00e9"[:36], false},
 	}
 	for _, tt := range tests {
-		assert.Equal(t, tt.want, isUUID(tt.id), "%q", tt.id)
+		assert.Equal(t, tt.want, IsUUID(tt.id), "%q", tt.id)
 	}
 }
