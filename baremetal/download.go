@@ -74,7 +74,7 @@ type DownloadLogsResponse struct {
 func (c *Client) DownloadLogs(ctx context.Context, req *DownloadLogsRequest, opts ...Option) (*DownloadLogsResponse, error) {
 	const name = "DownloadLogs"
 	if req == nil {
-		return nil, c.c.Op(name).Invalid("request", "is nil")
+		return nil, c.c.Op(name).NilRequest()
 	}
 	d := newArchiveBody(ctx, c, name, req, hcloud.Apply(opts))
 	resp, err := d.connect()

@@ -83,7 +83,7 @@ func (c *Client) ExportAndDownload(ctx context.Context, req *ExportAndDownloadRe
 	const name = "ExportAndDownload"
 	op := c.c.Op(name)
 	if req == nil {
-		return nil, op.Invalid("request", "is nil")
+		return nil, op.NilRequest()
 	}
 	if err := op.ID("ServerID", req.ServerID); err != nil {
 		return nil, err

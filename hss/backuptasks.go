@@ -167,7 +167,7 @@ func (c *Client) listBackupTasks(ctx context.Context, req *ListBackupTasksReques
 func (c *Client) validateListBackupTasks(req *ListBackupTasksRequest) error {
 	op := c.c.Op("ListBackupTasks")
 	if req == nil {
-		return errNilRequest(op)
+		return op.NilRequest()
 	}
 	if err := checkPaging(op, req.Offset, req.Limit, req.LastDays); err != nil {
 		return err

@@ -56,9 +56,6 @@ const (
 	maxBackupID            = 64
 )
 
-// errNilRequest is the validation error of a nil request.
-func errNilRequest(op core.Op) error { return op.NilRequest() }
-
 // checkPaging validates the fields every listing shares.
 func checkPaging(op core.Op, offset, limit, lastDays int) error {
 	if err := op.Min("Offset", offset, 0); err != nil {

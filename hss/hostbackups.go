@@ -153,7 +153,7 @@ func (c *Client) listHostBackups(ctx context.Context, req *ListHostBackupsReques
 func (c *Client) validateListHostBackups(req *ListHostBackupsRequest) error {
 	op := c.c.Op("ListHostBackups")
 	if req == nil {
-		return errNilRequest(op)
+		return op.NilRequest()
 	}
 	if err := op.ID("HostID", req.HostID); err != nil {
 		return err

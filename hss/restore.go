@@ -98,7 +98,7 @@ func (c *Client) RestoreBackup(ctx context.Context, req *RestoreBackupRequest, o
 func (c *Client) validateRestoreBackup(req *RestoreBackupRequest) error {
 	op := c.c.Op("RestoreBackup")
 	if req == nil {
-		return errNilRequest(op)
+		return op.NilRequest()
 	}
 	if err := op.Required("BackupID", req.BackupID); err != nil {
 		return err
