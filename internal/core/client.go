@@ -212,16 +212,12 @@ func (c *Client) send(ctx context.Context, st *attemptState, call *Call, read bo
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	policy := c.policy
 	if p := call.Options.Retry; p != nil {
 		if err := p.Validate(); err != nil {
 			return nil, nil, 0, op.Invalid("WithRetry", "%v", err)
 		}
-		policy = retryDefaults(*p)
-		if policy.Budget == nil {
-			policy.Budget = c.policy.Budget
-		}
 	}
+	policy := c.policyFor(call.Options)
 	if err := checkHeaders(op, call.Options.Header); err != nil {
 		return nil, nil, 0, err
 	}
@@ -309,6 +305,19 @@ func (c *Client) send(ctx context.Context, st *attemptState, call *Call, read bo
 	ae := c.apiError(call.Op, resp, st.attempts)
 	ae.BudgetExhausted = st.exhausted
 	return nil, nil, st.attempts, ae
+}
+
+// policyFor returns the retry policy of a call with options o, defaults filled in:
+// WithRetry's, drawing on the client's budget when it names none, else the client's.
+func (c *Client) policyFor(o hcloud.CallOptions) RetryPolicy {
+	if o.Retry == nil {
+		return c.policy
+	}
+	p := retryDefaults(*o.Retry)
+	if p.Budget == nil {
+		p.Budget = c.policy.Budget
+	}
+	return p
 }
 
 // reservedHeaders are set by the pipeline itself; WithHeader cannot replace them.

@@ -69,10 +69,7 @@ func (b *cancelOnClose) Close() error {
 // single request, such as a download resuming its body, pace themselves with it and
 // the client's Clock.
 func (c *Client) Backoff(opts hcloud.CallOptions, n int) (time.Duration, bool) {
-	p := c.policy
-	if opts.Retry != nil {
-		p = retryDefaults(*opts.Retry)
-	}
+	p := c.policyFor(opts)
 	if n < 1 || n >= p.MaxAttempts {
 		return 0, false
 	}
