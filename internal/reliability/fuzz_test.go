@@ -34,14 +34,7 @@ const benignID = "b0b0b0b0-0000-4000-8000-00000000000a"
 
 // pathOps returns every operation with path parameters, on clients made from cfg.
 func pathOps(t testing.TB, cfg core.Config) []pathOp {
-	cc, err := css.New(cfg)
-	require.NoError(t, err)
-	hc, err := hss.New(cfg)
-	require.NoError(t, err)
-	dc, err := dws.New(cfg)
-	require.NoError(t, err)
-	bc, err := baremetal.New(cfg)
-	require.NoError(t, err)
+	cc, hc, dc, bc := allClients(t, cfg)
 	return []pathOp{
 		{name: "css.ListLogBackups", a: benignID, call: func(ctx context.Context, a, _ string) error {
 			_, err := cc.ListLogBackups(ctx, &css.ListLogBackupsRequest{ClusterID: a})

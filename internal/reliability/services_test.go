@@ -415,3 +415,17 @@ func isValidation(err error) bool {
 	var ve *core.ValidationError
 	return errors.As(err, &ve) && errors.Is(err, core.ErrInvalidRequest)
 }
+
+// allClients returns a client of each service, built from cfg.
+func allClients(t testing.TB, cfg core.Config) (*css.Client, *hss.Client, *dws.Client, *baremetal.Client) {
+	t.Helper()
+	cc, err := css.New(cfg)
+	require.NoError(t, err)
+	hc, err := hss.New(cfg)
+	require.NoError(t, err)
+	dc, err := dws.New(cfg)
+	require.NoError(t, err)
+	bc, err := baremetal.New(cfg)
+	require.NoError(t, err)
+	return cc, hc, dc, bc
+}

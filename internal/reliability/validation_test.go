@@ -26,14 +26,7 @@ type idOp struct {
 // idOps returns every operation that takes a cluster, server or host ID, on clients
 // made from cfg. Every other field holds a valid value.
 func idOps(t *testing.T, cfg core.Config) []idOp {
-	cc, err := css.New(cfg)
-	require.NoError(t, err)
-	hc, err := hss.New(cfg)
-	require.NoError(t, err)
-	dc, err := dws.New(cfg)
-	require.NoError(t, err)
-	bc, err := baremetal.New(cfg)
-	require.NoError(t, err)
+	cc, hc, dc, bc := allClients(t, cfg)
 	first := func(seq func(func(css.LogBackup, error) bool)) error {
 		for _, err := range seq {
 			return err
@@ -152,14 +145,7 @@ func TestIDsCheckedAlikeEverywhere(t *testing.T) {
 func TestNilRequestOneSentence(t *testing.T) {
 	t.Parallel()
 	cfg := offlineConfig()
-	cc, err := css.New(cfg)
-	require.NoError(t, err)
-	hc, err := hss.New(cfg)
-	require.NoError(t, err)
-	dc, err := dws.New(cfg)
-	require.NoError(t, err)
-	bc, err := baremetal.New(cfg)
-	require.NoError(t, err)
+	cc, hc, dc, bc := allClients(t, cfg)
 	ctx := context.Background()
 	for want, call := range map[string]func() error{
 		"css: ListLogBackups":      func() error { _, err := cc.ListLogBackups(ctx, nil); return err },
