@@ -169,8 +169,7 @@ func (c *Client) ListLogBackups(ctx context.Context, req *ListLogBackupsRequest,
 	if err := c.validateList(op, req); err != nil {
 		return nil, err
 	}
-	resp, _, err := c.listPage(ctx, op, req, req.Offset, req.Limit, opts)
-	return resp, err
+	return c.listPageWith(ctx, op, req, req.Offset, req.Limit, c.positionParam(), opts)
 }
 
 // validateList checks the fields of a ListLogBackupsRequest.
@@ -215,21 +214,8 @@ func otherParam(p string) string {
 	return paramStart
 }
 
-// listPage fetches the page at offset (0: 1) of limit (0: DefaultListLimit) jobs
-// matching req, which has been validated, sending the position in the parameter the
-// client has settled on. It also returns the reported total, or -1.
-func (c *Client) listPage(ctx context.Context, op string, req *ListLogBackupsRequest, offset, limit int, opts []Option) (*ListLogBackupsResponse, int, error) {
-	resp, err := c.listPageWith(ctx, op, req, offset, limit, c.positionParam(), opts)
-	if err != nil {
-		return nil, 0, err
-	}
-	if resp.Total == nil {
-		return resp, -1, nil
-	}
-	return resp, *resp.Total, nil
-}
-
-// listPageWith is listPage with the position sent in param.
+// listPageWith fetches the page at offset (0: 1) of limit (0: DefaultListLimit) jobs
+// matching req, which has been validated, sending the position in param.
 func (c *Client) listPageWith(ctx context.Context, op string, req *ListLogBackupsRequest, offset, limit int, param string, opts []Option) (*ListLogBackupsResponse, error) {
 	offset = max(offset, 1)
 	if limit == 0 {
