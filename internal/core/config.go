@@ -29,9 +29,6 @@ const (
 	ServiceBareMetal = hcloud.ServiceBareMetal
 )
 
-// RealClock returns the wall clock.
-func RealClock() Clock { return hcloud.RealClock() }
-
 // ClockOf returns cfg's clock, or the real clock when none is set.
 func ClockOf(cfg *Config) Clock {
 	if cfg.Clock != nil {

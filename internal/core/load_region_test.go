@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
 	"github.com/hcloudlogs/hcloudlogs-go/signer"
 )
 
@@ -73,7 +74,7 @@ func TestLoadConfigRegionNewerThanTheLibrary(t *testing.T) {
 
 func TestLoadConfigListsEverythingMissing(t *testing.T) {
 	t.Parallel()
-	md := newMetadataServer(t, RealClock())
+	md := newMetadataServer(t, hcloud.RealClock())
 	md.setFail(true)
 	home := t.TempDir()
 	_, err := LoadConfig(context.Background(), hermetic(t, env{}, home, WithMetadataEndpoint(md.URL))...)

@@ -353,7 +353,7 @@ func TestLoadConfigErrors(t *testing.T) {
 			want: []string{`HUAWEICLOUD_SDK_REGION_HSS_CN_NORTH_4: endpoint "https://" is not a URL`}},
 		{name: "no credentials anywhere", env: env{EnvRegion: "cn-north-4"},
 			opts: func(t *testing.T) []LoadOption {
-				md := newMetadataServer(t, RealClock())
+				md := newMetadataServer(t, hcloud.RealClock())
 				md.setFail(true)
 				return []LoadOption{WithMetadataEndpoint(md.URL)}
 			},

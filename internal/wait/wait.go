@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hcloudlogs/hcloudlogs-go/hcloud"
 	"github.com/hcloudlogs/hcloudlogs-go/internal/core"
 )
 
@@ -47,7 +48,7 @@ func (o Options) withDefaults() Options {
 		o.MaxDelay = max(DefaultMaxDelay, o.MinDelay)
 	}
 	if o.Clock == nil {
-		o.Clock = core.RealClock()
+		o.Clock = hcloud.RealClock()
 	}
 	return o
 }
